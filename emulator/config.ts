@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+/**
+ * The local cloud's configuration: who may call it and what exists in it.
+ * One file (`--config local-cloud.json`) or an object passed to `startLocalCloud`.
+ */
+export const credentialSchema = z.object({
+  /** Access key id (Alibaba `LTAI...`, AWS `AKIA...`; any string works locally). */
+  accessKeyId: z.string().min(1),
+  /** The secret the signature is verified with. */
+  accessKeySecret: z.string().min(1),
+  /** When set, the key is an STS key and every request must carry this token. */
+  securityToken: z.string().min(1).optional(),
+});
+
+export const ecsInstanceSchema = z.object({
+  instanceId: z.string().min(1),
+  regionId: z.string().min(1),
+  status: z.enum(["Running", "Stopped", "Starting", "Stopping"]).default("Running"),
+  /** Whether the Cloud Assistant agent is online (Session Manager needs it). */
+  agentOnline: z.boolean().default(true),
+  /**
+   * Cloud Assistant agent version (default: recent enough for everything). Older than 2.2.3.256
+   * (Linux) fails connections with `AgentNeedUpgrade`; encryption needs a newer one (see the ECS backend).
+   */
+  agentVersion: z
+    .string()
+    .regex(/^\d+(\.\d+)*$/)
+    .optional(),
+  /** `classic` network: no Intranet WebSocket URL and no port forwarding. Default `vpc`. */
+  networkType: z.enum(["vpc", "classic"]).optional(),
+  /** The instance's security group inbound rules deny Session Manager traffic. */
+  securityGroupDenied: z.boolean().optional(),
+});
+
+export const ssmTargetSchema = z.object({
+  /** Instance id (`i-...`) or managed node id (`mi-...`). */
+  target: z.string().min(1),
+  region: z.string().min(1),
+  /** Whether the SSM agent is connected; a disconnected target yields TargetNotConnected. */
+  connected: z.boolean().default(true),
+});
+
+export const dasNodeSchema = z.object({
+  nodeId: z.string().min(1),
+  host: z.string().default("127.0.0.1"),
+  port: z.number().int().min(1).max(65535),
+});
+
+export const dasInstanceSchema = z.object({
+  /** `rm-...` for RDS MySQL, `pc-...` for a PolarDB MySQL cluster. */
+  instanceId: z.string().min(1),
+  engine: z.enum(["MySQL", "PolarDBMySQL"]),
+  /** RDS MySQL: the server the instance maps to. */
+  host: z.string().default("127.0.0.1"),
+  port: z.number().int().min(1).max(65535).optional(),
+  /** PolarDB MySQL: one server per node (`pi-...`). */
+  nodes: z.array(dasNodeSchema).default([]),
+  /** Accounts treated as internal O&M accounts (spared by KillAllSessions). */
+  internalUsers: z.array(z.string()).default(["aliyun_root", "root@localhost_internal", "event_scheduler"]),
+});
+
+export const localCloudConfigSchema = z.object({
+  /** Loopback only: the local cloud never listens anywhere else. */
+  host: z.enum(["127.0.0.1", "::1", "localhost"]).default("127.0.0.1"),
+  /** 0 picks a free port. */
+  port: z.number().int().min(0).max(65535).default(0),
+  credentials: z
+    .array(credentialSchema)
+    .default([{ accessKeyId: "LTAIlocalcloud0001", accessKeySecret: "local-cloud-secret" }]),
+  ecs: z
+    .object({
+      instances: z.array(ecsInstanceSchema).default([]),
+      /** Regions where the account turned Session Manager off (`UserBehavior.SessionManagerDisabled`). */
+      sessionManagerDisabledRegions: z.array(z.string()).optional(),
+    })
+    .default({ instances: [] }),
+  ssm: z.object({ targets: z.array(ssmTargetSchema).default([]) }).default({ targets: [] }),
+  das: z.object({ instances: z.array(dasInstanceSchema).default([]) }).default({ instances: [] }),
+});
+
+export type LocalCloudConfigInput = z.input<typeof localCloudConfigSchema>;
+export type LocalCloudConfig = z.output<typeof localCloudConfigSchema>;
+export type Credential = z.output<typeof credentialSchema>;
+export type EcsInstance = z.output<typeof ecsInstanceSchema>;
+export type SsmTarget = z.output<typeof ssmTargetSchema>;
+export type DasInstance = z.output<typeof dasInstanceSchema>;

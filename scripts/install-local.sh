@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the package and lays it out at node_modules/pulumi-sessions exactly as
+# `npm install pulumi-sessions` would (package.json + its "files"), so programs
+# in this repo (the demo, examples, e2e tests) load it from node_modules and
+# Pulumi serializes the dynamic providers as `require("pulumi-sessions/...")`,
+# as it does in users' stacks. Programs need a package.json of their own, or
+# Node resolves the name to this folder itself (package self-reference).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+npx tsc -p tsconfig.build.json
+target=node_modules/pulumi-sessions
+rm -rf "$target"
+mkdir -p "$target"
+node -e '
+const fs = require("fs"), path = require("path");
+const pkg = require("./package.json");
+for (const entry of ["package.json", ...pkg.files]) {
+  if (fs.existsSync(entry)) fs.cpSync(entry, path.join(process.argv[1], entry), { recursive: true });
+}' "$target"
+echo "installed pulumi-sessions $(node -p 'require("./package.json").version') into $target" >&2
