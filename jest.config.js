@@ -2,6 +2,8 @@
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }];
 
 module.exports = {
+  // Jest reads the timeout globally, not per project: engine runs need minutes.
+  testTimeout: 600000,
   projects: [
     {
       displayName: "unit",
@@ -11,7 +13,6 @@ module.exports = {
         "<rootDir>/{provider,sdk,emulator,scripts}/**/*.test.ts",
         "<rootDir>/test/unit/**/*.test.ts",
       ],
-      testTimeout: 60000,
     },
     {
       displayName: "e2e",
@@ -19,7 +20,14 @@ module.exports = {
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
       globalSetup: "<rootDir>/test/e2e/globalSetup.ts",
-      testTimeout: 600000,
+    },
+    {
+      // Many sessions, faults, interruptions and limits under the real engine (same setup as e2e).
+      displayName: "reliability",
+      testEnvironment: "node",
+      transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/reliability/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/e2e/globalSetup.ts",
     },
   ],
 };

@@ -1,41 +1,118 @@
 #!/usr/bin/env bash
-# The demo: a real `pulumi preview`, `up`, `refresh` and `destroy` on a private,
-# throw-away backend, so it never touches the user's own Pulumi state.
+# The demo: starts the local cloud (with a real MariaDB when the machine has one), runs a real
+# `pulumi preview`, `up`, `refresh` and `destroy` of the root Pulumi.yaml project (program in
+# demo/) against it on a private, throw-away backend, proves the sessions work, and stops
+# everything it started. Each stage says what it does; a failure names its stage.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+# Nothing may leave loopback: no instance-metadata credential lookups.
 export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true AWS_EC2_METADATA_DISABLED=true
 
-stage() { printf '\n==> %s\n' "$*"; }
-trap 'rc=$?; [ $rc -eq 0 ] || printf "\ndemo: failed during stage: %s (exit %d)\n" "$current" "$rc" >&2' EXIT
-current="engine"; stage "making the Pulumi engine available (first run builds it: several minutes)"
+current=start
+pids=()
+work=
+finish() {
+  local rc=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  [ -n "$work" ] && [ -d "$work/mariadb" ] && bash "$repo/scripts/mariadb.sh" stop "$work/mariadb" >/dev/null 2>&1
+  [ -n "$work" ] && rm -rf "$work"
+  if [ $rc -ne 0 ]; then
+    printf '\ndemo: FAILED during stage "%s" (exit %d); the output above says why.\n' "$current" "$rc" >&2
+  fi
+}
+trap finish EXIT
+stage() {
+  current=$1
+  printf '\n==> %s\n' "$2"
+}
+workload() { node "$repo/.work/tools/scripts/demo/workload.js" "$@"; }
+
+stage engine "making the Pulumi engine available (the first run builds it: several minutes)"
 bin=$(bash scripts/engine.sh)
-current="build"; stage "building and installing pulumi-sessions into node_modules"
+export PATH="$bin:$PATH"
+
+stage build "building pulumi-sessions and installing it into node_modules, as users get it"
 bash scripts/install-local.sh
+npx tsc -p tsconfig.tools.json
 
 mkdir -p .work
-# Inside the repo, so the program resolves node_modules (and so pulumi-sessions) as a user's would.
 work=$(mktemp -d "$repo/.work/demo.XXXXXX")
-cleanup_work() { rm -rf "$work"; }
-trap 'rc=$?; cleanup_work; [ $rc -eq 0 ] || printf "\ndemo: failed during stage: %s (exit %d)\n" "$current" "$rc" >&2' EXIT
-program=$work/program
-mkdir -p "$work/home" "$work/state" "$work/notes"
-cp -r test/e2e/programs/fixture "$program"
-export PATH="$bin:$PATH" PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" \
-  PULUMI_CONFIG_PASSPHRASE=demo PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-cd "$program"
+mkdir -p "$work/home" "$work/state"
+export PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE=demo \
+  PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
-current="stack init"; stage "pulumi stack init demo ($(pulumi version))"
+db_port=
+if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then
+  stage database "starting a private MariaDB server for the kill-session task"
+  db_port=$(bash scripts/mariadb.sh start "$work/mariadb")
+  echo "MariaDB on 127.0.0.1:$db_port"
+else
+  stage database "no MariaDB on this machine: the kill-session task is left out (apt-get install mariadb-server to see it)"
+fi
+
+stage local-cloud "starting the local cloud on loopback"
+workload cloud-config "$work/local-cloud.json" $db_port
+node dist/emulator/bin.js --config "$work/local-cloud.json" >"$work/cloud.out" 2>"$work/cloud.err" &
+pids+=($!)
+for _ in $(seq 1 100); do
+  [ -s "$work/cloud.out" ] && break
+  kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/cloud.err" >&2; exit 1; }
+  sleep 0.1
+done
+cloud_url=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]).url' "$work/cloud.out")
+echo "local cloud at $cloud_url (admin API: $cloud_url/_admin/)"
+echo_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+
+stage workload "sessions opened outside Pulumi: terminal sessions for the revocation, database sessions for the kill task"
+workload stray "$cloud_url" "$work/stray-ids"
+if [ -n "$db_port" ]; then
+  # node itself in the background (not the shell function), so SIGTERM reaches it.
+  node "$repo/.work/tools/scripts/demo/workload.js" db 127.0.0.1 "$db_port" psadmin psadmin-local \
+    "$work/db-report.txt" >"$work/db.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do grep -q opened "$work/db.out" 2>/dev/null && break; sleep 0.1; done
+  cat "$work/db.out"
+fi
+
+stage stack "pulumi stack init demo ($(pulumi version)), config pointing at the local cloud"
+# A copy of the root project, so the stack's config file stays out of the repo.
+mkdir -p "$work/project"
+cp -r Pulumi.yaml demo "$work/project/"
+cd "$work/project"
 pulumi stack init demo --non-interactive
-pulumi config set fixture:dir "$work/notes"
-pulumi config set --secret fixture:token demo-secret
-current="preview"; stage "pulumi preview"
+while IFS=$'\t' read -r key value secret; do
+  if [ "$secret" = true ]; then pulumi config set --secret "$key" "$value"; else pulumi config set "$key" "$value"; fi
+done < <(workload stack-config "$cloud_url" "$echo_port" "$([ -n "$db_port" ] && echo true || echo false)")
+pulumi config
+
+stage preview "pulumi preview"
 pulumi preview --non-interactive
-current="up"; stage "pulumi up"
+
+stage up "pulumi up"
 pulumi up --yes --skip-preview --non-interactive
+
+stage outputs "the stack's outputs (secrets masked)"
 pulumi stack output
-current="refresh"; stage "pulumi refresh"
+
+stage prove "using the sessions: a command's output through the WebSocket, bytes through the forwarded ports"
+pulumi stack output --json --show-secrets | node "$repo/.work/tools/scripts/demo/prove.js" "$echo_port"
+if [ -n "$db_port" ]; then
+  kill -TERM "${pids[-1]}"
+  wait "${pids[-1]}" || true
+  echo "kill-session task, seen from the database clients:"
+  sed 's/^/  /' "$work/db-report.txt"
+  grep -q "3 of 3" "$work/db-report.txt" && grep -q "still alive" "$work/db-report.txt"
+fi
+
+stage refresh "pulumi refresh"
 pulumi refresh --yes --skip-preview --non-interactive
-current="destroy"; stage "pulumi destroy"
+
+stage destroy "pulumi destroy"
 pulumi destroy --yes --skip-preview --non-interactive
-current="done"; stage "demo finished: everything created was destroyed"
+
+stage verify "ending what the demo started outside Pulumi; the local cloud has no live session left"
+workload end-stray "$cloud_url" "$work/stray-ids"
+workload live "$cloud_url"
+
+stage done "demo finished: everything it created is destroyed; the local cloud and database are stopped"

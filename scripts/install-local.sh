@@ -10,12 +10,21 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 npx tsc -p tsconfig.build.json
 target=node_modules/pulumi-sessions
-rm -rf "$target"
-mkdir -p "$target"
+# Lay out in a fresh folder, then swap it in with one rename: a program running
+# meanwhile (another test worker, the demo) never sees a half-copied package.
+staging=$(mktemp -d node_modules/.pulumi-sessions-staging.XXXXXX)
 node -e '
 const fs = require("fs"), path = require("path");
 const pkg = require("./package.json");
 for (const entry of ["package.json", ...pkg.files]) {
   if (fs.existsSync(entry)) fs.cpSync(entry, path.join(process.argv[1], entry), { recursive: true });
-}' "$target"
+}' "$staging"
+chmod 755 "$staging"
+old=
+if [ -e "$target" ]; then
+  old=$(mktemp -d node_modules/.pulumi-sessions-old.XXXXXX)
+  mv -T "$target" "$old/pkg"
+fi
+mv -T "$staging" "$target"
+[ -z "$old" ] || rm -rf "$old"
 echo "installed pulumi-sessions $(node -p 'require("./package.json").version') into $target" >&2

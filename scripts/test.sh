@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check: types, lint, formatting, unit tests and end-to-end tests under the
 # real Pulumi engine (built on first use by scripts/engine.sh) against the local
-# cloud (DAS tests start a private MariaDB via scripts/mariadb.sh).
+# cloud (DAS tests start private MariaDB servers via scripts/mariadb.sh, which installs
+# Debian's mariadb-server here when it is missing).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -10,6 +11,8 @@ export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true AWS_EC2_METADATA_DISABLED=true
 
 echo "== engine"
 bash scripts/engine.sh >/dev/null
+echo "== database (the DAS tests kill sessions on a real MariaDB)"
+bash scripts/mariadb.sh install
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 echo "== lint"

@@ -14,6 +14,8 @@ export interface ChannelSpec {
   urlExpiresAt: Date;
   /** An idle connection closes after this many ms (ECS: 3 minutes). */
   idleTimeoutMs: number;
+  /** Optional: bytes per second per direction for the whole session (ECS: 200 KB/s); unlimited when absent. */
+  bandwidthBytesPerSec?: number;
   /** Told of each connection's state changes, so the backend's Describe reflects them. */
   onConnectionState(connectionId: string, state: ChannelState, closedReason?: string): void;
   /**

@@ -1,0 +1,119 @@
+/**
+ * `npm run bench`: the benchmarks of issue 8, under the real engine against the local cloud.
+ * Writes bench/results.json and bench/RESULTS.md. Never asserts timings: it reports figures
+ * against goals.
+ *
+ *   npm run bench                               every suite, default run counts (~10 min on 2 cores)
+ *   npm run bench -- --runs 3 --cold-runs 5     fewer runs
+ *   npm run bench -- --only coldStart,scaling   some suites (upDestroy, coldStart, scaling)
+ *
+ * Options (or environment variables): --runs / BENCH_RUNS (up+destroy runs per variant, 5),
+ * --transpile-only-runs / BENCH_TRANSPILE_ONLY_RUNS (attribution runs, 3; 0 skips),
+ * --cold-runs / BENCH_COLD_RUNS (7), --scaling-runs / BENCH_SCALING_RUNS (3),
+ * --sizes / BENCH_SIZES (10,50,100), --only / BENCH_ONLY.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as prettier from "prettier";
+import globalSetup from "../test/e2e/globalSetup";
+import { engineBin } from "../test/e2e/harness";
+import { machineInfo } from "./lib/machine";
+import { renderMarkdown, type BenchReport } from "./lib/report";
+import type { SuiteResult } from "./lib/types";
+import { coldStartSuite } from "./suites/coldStart";
+import { scalingSuite } from "./suites/scaling";
+import { upDestroySuite } from "./suites/upDestroy";
+
+const SUITES = ["upDestroy", "coldStart", "scaling"] as const;
+type SuiteName = (typeof SUITES)[number];
+
+interface Settings {
+  runs: number;
+  transpileOnlyRuns: number;
+  coldRuns: number;
+  scalingRuns: number;
+  sizes: number[];
+  only: SuiteName[];
+}
+
+/** `--name value` from argv, else the environment variable, else the default. */
+function option(argv: string[], name: string, env: string, fallback: string): string {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0 && argv[i + 1] !== undefined) return argv[i + 1];
+  return process.env[env] ?? fallback;
+}
+
+function count(text: string, what: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${what} must be an integer >= ${min} (got "${text}")`);
+  return n;
+}
+
+export function parseSettings(argv: string[]): Settings {
+  const only = option(argv, "only", "BENCH_ONLY", SUITES.join(","))
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const s of only)
+    if (!SUITES.includes(s as SuiteName)) throw new Error(`unknown suite "${s}" (${SUITES.join(", ")})`);
+  return {
+    runs: count(option(argv, "runs", "BENCH_RUNS", "5"), "--runs", 1),
+    transpileOnlyRuns: count(
+      option(argv, "transpile-only-runs", "BENCH_TRANSPILE_ONLY_RUNS", "3"),
+      "--transpile-only-runs",
+      0,
+    ),
+    coldRuns: count(option(argv, "cold-runs", "BENCH_COLD_RUNS", "7"), "--cold-runs", 1),
+    scalingRuns: count(option(argv, "scaling-runs", "BENCH_SCALING_RUNS", "3"), "--scaling-runs", 1),
+    sizes: option(argv, "sizes", "BENCH_SIZES", "10,50,100")
+      .split(",")
+      .map((s) => count(s.trim(), "--sizes", 1))
+      .sort((a, b) => a - b),
+    only: only as SuiteName[],
+  };
+}
+
+async function main(): Promise<void> {
+  const settings = parseSettings(process.argv.slice(2));
+  // Nothing may leave loopback: no instance-metadata credential lookups.
+  process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
+  process.env.AWS_EC2_METADATA_DISABLED = "true";
+  // The e2e setup: the engine (built on first use) and the package installed in node_modules.
+  globalSetup();
+  const started = Date.now();
+  const report: BenchReport = {
+    date: new Date(started).toISOString(),
+    machine: machineInfo(engineBin()),
+    settings: { ...settings },
+    suites: [],
+    durationMs: 0,
+  };
+  const run: Record<SuiteName, () => Promise<SuiteResult>> = {
+    upDestroy: () => upDestroySuite({ runs: settings.runs, transpileOnlyRuns: settings.transpileOnlyRuns }),
+    coldStart: () => coldStartSuite({ runs: settings.coldRuns }),
+    scaling: () => scalingSuite({ sizes: settings.sizes, runs: settings.scalingRuns }),
+  };
+  for (const name of SUITES) {
+    if (!settings.only.includes(name)) continue;
+    process.stderr.write(`bench: suite ${name}\n`);
+    report.suites.push(await run[name]());
+  }
+  report.durationMs = Date.now() - started;
+  report.machine.loadAverage.end = Number(os.loadavg()[0].toFixed(2));
+  fs.writeFileSync(path.join(__dirname, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
+  // Formatted as `npm run lint` (prettier --check .) expects: prettier aligns Markdown tables.
+  const file = path.join(__dirname, "RESULTS.md");
+  const markdown = await prettier.format(renderMarkdown(report), {
+    ...(await prettier.resolveConfig(file)),
+    filepath: file,
+  });
+  fs.writeFileSync(file, markdown);
+  process.stdout.write(markdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

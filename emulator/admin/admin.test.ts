@@ -1,0 +1,188 @@
+/** Admin API: fault injection, request log, inventory and sessions, seen through the official client. */
+process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
+
+import { startLocalCloud, type LocalCloud } from "../server";
+import { acsError, callRpc, openApiClient, TEST_CREDENTIAL } from "../testing/alibaba";
+import { AdminClient, AdminError } from "./client";
+
+const REGION = "cn-hangzhou";
+const DESCRIBE = { RegionId: REGION };
+
+describe("admin API", () => {
+  let cloud: LocalCloud;
+  let admin: AdminClient;
+  let api: ReturnType<typeof openApiClient>;
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud({
+      credentials: [TEST_CREDENTIAL],
+      ecs: { instances: [{ instanceId: "i-1", regionId: REGION }] },
+    });
+    admin = new AdminClient(cloud.url);
+    api = openApiClient(cloud);
+  });
+  afterAll(() => cloud.stop());
+  afterEach(() => admin.clearFaults());
+
+  test("listens on loopback only", () => {
+    expect(cloud.endpoint).toBe(`127.0.0.1:${cloud.port}`);
+    expect(cloud.url).toBe(`http://127.0.0.1:${cloud.port}`);
+  });
+
+  describe("faults", () => {
+    test("throttle -> the SDK's ThrottlingError with Throttling.User, for `count` calls only", async () => {
+      await admin.addFault({
+        service: "ecs",
+        action: "DescribeTerminalSessions",
+        kind: "throttle",
+        count: 2,
+      });
+      for (let i = 0; i < 2; i++) {
+        const err = await acsError(callRpc(api, "DescribeTerminalSessions", DESCRIBE));
+        expect([err.name, err.statusCode, err.code]).toEqual(["ThrottlingError", 400, "Throttling.User"]);
+      }
+      expect((await callRpc(api, "DescribeTerminalSessions", DESCRIBE)).statusCode).toBe(200);
+      expect(await admin.faults()).toEqual([]);
+    });
+
+    test("serverError -> 503 ServiceUnavailable (ServerError)", async () => {
+      await admin.addFault({ action: "DescribeTerminalSessions", kind: "serverError" });
+      const err = await acsError(callRpc(api, "DescribeTerminalSessions", DESCRIBE));
+      expect([err.name, err.statusCode, err.code]).toEqual(["ServerError", 503, "ServiceUnavailable"]);
+    });
+
+    test("latency delays the answer and shows in the log", async () => {
+      await admin.addFault({ action: "*", kind: "latency", latencyMs: 250 });
+      await admin.clearRequests();
+      const t0 = Date.now();
+      await callRpc(api, "DescribeTerminalSessions", DESCRIBE);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(240);
+      const [row] = await admin.requests();
+      expect(row.durationMs).toBeGreaterThanOrEqual(240);
+      expect(row.faults).toEqual(["latency"]);
+    });
+
+    test("dropResponse applies the action, then resets the connection; a ClientToken retry finds the session", async () => {
+      await admin.addFault({ action: "StartTerminalSession", kind: "dropResponse", count: 1 });
+      const query = { RegionId: REGION, InstanceId: ["i-1"], ClientToken: "drop-1", CommandLine: "true" };
+      await expect(callRpc(api, "StartTerminalSession", query)).rejects.toThrow();
+      const sessions = (await admin.sessions()) as {
+        ecs: Array<{ sessionId: string; clientToken?: string }>;
+      };
+      const created = sessions.ecs.find((s) => s.clientToken === "drop-1");
+      expect(created).toBeDefined();
+      const retry = await callRpc(api, "StartTerminalSession", query);
+      expect(retry.body.SessionId).toBe(created!.sessionId);
+      const rows = await admin.requests();
+      expect(rows.some((r) => r.action === "StartTerminalSession" && r.status === 0)).toBe(true);
+    });
+
+    test("probability 0 never fires; a rule for another service does not touch ECS", async () => {
+      await admin.addFault({ action: "*", kind: "serverError", probability: 0 });
+      await admin.addFault({ service: "das", action: "*", kind: "throttle" });
+      expect((await callRpc(api, "DescribeTerminalSessions", DESCRIBE)).statusCode).toBe(200);
+    });
+
+    test("invalid rules are refused with 400", async () => {
+      await expect(admin.addFault({ action: "x", kind: "meteor" as "throttle" })).rejects.toBeInstanceOf(
+        AdminError,
+      );
+      await expect(admin.addFault({ action: "x", kind: "throttle", probability: 2 })).rejects.toMatchObject({
+        status: 400,
+      });
+    });
+  });
+
+  describe("request log", () => {
+    test("one row per call: time, service, action, status, code, durationMs; DELETE clears", async () => {
+      await admin.clearRequests();
+      await callRpc(api, "DescribeTerminalSessions", DESCRIBE);
+      await acsError(callRpc(api, "EndTerminalSession", { RegionId: REGION, SessionId: "s-none" }));
+      const rows = await admin.requests();
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toMatchObject({
+        service: "ecs",
+        action: "DescribeTerminalSessions",
+        status: 200,
+        code: null,
+      });
+      expect(rows[1]).toMatchObject({
+        service: "ecs",
+        action: "EndTerminalSession",
+        status: 404,
+        code: "InvalidSessionId.NotFound",
+      });
+      for (const r of rows) {
+        expect(new Date(r.time).toISOString()).toBe(r.time);
+        expect(typeof r.durationMs).toBe("number");
+      }
+      await admin.clearRequests();
+      expect(await admin.requests()).toEqual([]);
+    });
+
+    test("requests no protocol understands get a 404 and a log row", async () => {
+      await admin.clearRequests();
+      const res = await fetch(`${cloud.url}/whatever`);
+      expect(res.status).toBe(404);
+      const [row] = await admin.requests();
+      expect(row).toMatchObject({ protocol: null, status: 404, code: "UnknownProtocol" });
+    });
+  });
+
+  describe("inventory", () => {
+    test("credentials added at run time work at once; secrets are masked", async () => {
+      const key = { accessKeyId: "LTAIaddedlater01", accessKeySecret: "later-secret" };
+      await expect(
+        callRpc(openApiClient(cloud, key), "DescribeTerminalSessions", DESCRIBE),
+      ).rejects.toMatchObject({
+        code: "InvalidAccessKeyId.NotFound",
+      });
+      const inv = (await admin.addInventory({ credentials: [key] })) as {
+        credentials: Array<{ accessKeyId: string; accessKeySecret: string }>;
+      };
+      expect(inv.credentials.find((c) => c.accessKeyId === key.accessKeyId)?.accessKeySecret).toBe("***");
+      expect(
+        (await callRpc(openApiClient(cloud, key), "DescribeTerminalSessions", DESCRIBE)).statusCode,
+      ).toBe(200);
+    });
+
+    test("instances added at run time can host sessions; removed ones cannot", async () => {
+      const q = { RegionId: REGION, InstanceId: ["i-new"] };
+      await expect(callRpc(api, "StartTerminalSession", q)).rejects.toMatchObject({
+        code: "InvalidInstance.NotFound",
+      });
+      await admin.addInventory({ ecs: { instances: [{ instanceId: "i-new", regionId: REGION }] } });
+      expect((await callRpc(api, "StartTerminalSession", q)).statusCode).toBe(200);
+      await admin.addInventory({ remove: { ecsInstances: ["i-new"] } });
+      await expect(callRpc(api, "StartTerminalSession", q)).rejects.toMatchObject({
+        code: "InvalidInstance.NotFound",
+      });
+    });
+
+    test("SSM targets and DAS instances are accepted and shown", async () => {
+      await admin.addInventory({
+        ssm: { targets: [{ target: "i-0abc", region: "us-east-1" }] },
+        das: { instances: [{ instanceId: "rm-1", engine: "MySQL", port: 3306 }] },
+      });
+      const inv = (await admin.inventory()) as {
+        ssm: { targets: Array<{ target: string; connected: boolean }> };
+        das: { instances: Array<{ instanceId: string }> };
+      };
+      expect(inv.ssm.targets).toContainEqual({ target: "i-0abc", region: "us-east-1", connected: true });
+      expect(inv.das.instances.map((i) => i.instanceId)).toContain("rm-1");
+    });
+
+    test("bad inventory bodies -> 400", async () => {
+      await expect(
+        admin.addInventory({ ecs: { instances: [{ instanceId: "" }] } } as never),
+      ).rejects.toMatchObject({
+        status: 400,
+      });
+    });
+  });
+
+  test("unknown admin routes -> 404", async () => {
+    const res = await fetch(`${cloud.url}/_admin/nope`);
+    expect(res.status).toBe(404);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * A small typed client for the admin API, for tests and benchmarks:
+ *   const admin = new AdminClient(cloud.url);
+ *   await admin.addFault({ action: "StartTerminalSession", kind: "throttle", count: 1 });
+ */
+import type { FaultRule, FaultRuleInput } from "./faults";
+import type { InventoryChange } from "./inventory";
+import type { RequestLogEntry } from "./requestLog";
+
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`admin API answered ${status}: ${JSON.stringify(body)}`);
+    this.name = "AdminError";
+  }
+}
+
+export class AdminClient {
+  private readonly base: string;
+
+  /** `url` is the local cloud's base URL (`http://127.0.0.1:PORT`). */
+  constructor(url: string) {
+    this.base = url.replace(/\/+$/, "");
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.base}/_admin/${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const parsed: unknown = text === "" ? undefined : JSON.parse(text);
+    if (!res.ok) throw new AdminError(res.status, parsed);
+    return parsed as T;
+  }
+
+  requests(): Promise<RequestLogEntry[]> {
+    return this.call("GET", "requests");
+  }
+
+  async clearRequests(): Promise<void> {
+    await this.call("DELETE", "requests");
+  }
+
+  sessions(): Promise<Record<string, unknown>> {
+    return this.call("GET", "sessions");
+  }
+
+  faults(): Promise<FaultRule[]> {
+    return this.call("GET", "faults");
+  }
+
+  addFault(rule: FaultRuleInput): Promise<FaultRule> {
+    return this.call("POST", "faults", rule);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.call("DELETE", "faults");
+  }
+
+  inventory(): Promise<Record<string, unknown>> {
+    return this.call("GET", "inventory");
+  }
+
+  addInventory(change: InventoryChange): Promise<Record<string, unknown>> {
+    return this.call("POST", "inventory", change);
+  }
+}

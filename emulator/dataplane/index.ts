@@ -1,0 +1,2 @@
+export { WsDataPlane, type WsDataPlaneOptions } from "./wsDataPlane";
+export type { ChannelMode, ChannelSpec, ChannelState, DataPlane } from "./types";

@@ -1,0 +1,266 @@
+/**
+ * The local cloud: one HTTP server on loopback that speaks the clouds' wire protocols (so the
+ * official SDKs work against it unchanged, only the endpoint differs), the admin API under
+ * `/_admin/`, and WebSocket upgrades for the session data plane.
+ *
+ * Per API request: read body -> pick protocol (`matches`) -> `parse` (authenticate, route) ->
+ * fault rules -> handler -> encode; one request-log row per request. Every error is an ApiError
+ * encoded by the protocol that took the request; anything else becomes its 500 InternalError.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { handleAdmin, ADMIN_PREFIX } from "./admin/router";
+import { FaultInjector } from "./admin/faults";
+import { RequestLog, type RequestLogEntry } from "./admin/requestLog";
+import { systemClock, type Clock } from "./clock";
+import { localCloudConfigSchema, type LocalCloudConfig, type LocalCloudConfigInput } from "./config";
+import { WsDataPlane } from "./dataplane/wsDataPlane";
+import { protocols } from "./protocol";
+import { standardErrorsFor } from "./protocol/standardErrors";
+import type { Dispatch, ProtocolEnv, RawRequest, RawResponse, WireProtocol } from "./protocol/types";
+import { createServices } from "./services";
+import { ApiError, type Service } from "./services/types";
+
+/** Requests bigger than this are refused (the APIs served here take small JSON or query strings). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface LocalCloudOptions {
+  /** Time for service state (creation times, URL expiry, four-week retention). Default: system clock. */
+  clock?: Clock;
+  /**
+   * Time request signatures are checked against (15-minute skew). Default: the system clock, not
+   * `clock`: clients sign with the real time even when a test moves the service clock by weeks.
+   */
+  authClock?: Clock;
+  /** Overrides the data plane's idle timeout (ECS: 3 minutes) so tests need not wait. */
+  idleTimeoutMs?: number;
+  /** Overrides the data plane's per-session bandwidth limit (ECS: 200 KiB/s per direction). */
+  bandwidthBytesPerSec?: number;
+}
+
+export interface LocalCloud {
+  port: number;
+  /** `127.0.0.1:PORT`, what SDK configs take as `endpoint`. */
+  endpoint: string;
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** The live config: the admin API's inventory changes land here. */
+  config: LocalCloudConfig;
+  services: Service[];
+  requestLog: RequestLog;
+  faults: FaultInjector;
+  dataPlane: WsDataPlane;
+  stop(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, r: RawResponse): void {
+  res.writeHead(r.status, { ...r.headers, "content-length": Buffer.byteLength(r.body) });
+  res.end(r.body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = body === null || body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function hostPart(host: string): string {
+  if (host === "localhost") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs one API request through its protocol; returns the response, or "drop" to kill the socket. */
+async function serveApi(
+  protocol: WireProtocol,
+  raw: RawRequest,
+  env: ProtocolEnv,
+  faults: FaultInjector,
+  row: RequestLogEntry,
+): Promise<RawResponse | "drop"> {
+  const errors = standardErrorsFor(protocol);
+  let dispatch: Dispatch | undefined;
+  try {
+    dispatch = protocol.parse(raw, env, row.requestId);
+    row.service = dispatch.service.name;
+    row.action = dispatch.action;
+    const fired = faults.pick(dispatch.service.name, dispatch.action);
+    if (fired.length > 0) row.faults = fired.map((f) => f.kind);
+    const latency = fired.find((f) => f.kind === "latency");
+    if (latency) await sleep(latency.latencyMs ?? 1000);
+    if (fired.some((f) => f.kind === "throttle")) throw errors.throttling();
+    if (fired.some((f) => f.kind === "serverError")) throw errors.unavailable();
+
+    const handler = dispatch.service.actions[dispatch.action];
+    const result = await handler(dispatch.params, dispatch.ctx);
+    const response = protocol.encodeResult(dispatch, result);
+    row.status = response.status;
+    if (fired.some((f) => f.kind === "dropResponse")) {
+      row.status = 0;
+      return "drop";
+    }
+    return response;
+  } catch (err) {
+    const apiError = err instanceof ApiError ? err : errors.internal();
+    if (!(err instanceof ApiError)) {
+      // Unexpected: keep the cause visible to whoever runs the emulator.
+      console.error(`[local-cloud] ${row.requestId} ${row.service}/${row.action}:`, err);
+    }
+    row.status = apiError.httpStatus;
+    row.code = apiError.code;
+    return protocol.encodeError(apiError, row.requestId);
+  }
+}
+
+export async function startLocalCloud(
+  input: LocalCloudConfigInput = {},
+  options: LocalCloudOptions = {},
+): Promise<LocalCloud> {
+  const config = localCloudConfigSchema.parse(input);
+  const clock = options.clock ?? systemClock;
+  const host = config.host === "localhost" ? "127.0.0.1" : config.host;
+  let port = 0;
+
+  const dataPlane = new WsDataPlane({
+    clock,
+    baseUrl: () => `ws://${hostPart(host)}:${port}`,
+    idleTimeoutMs: options.idleTimeoutMs,
+    bandwidthBytesPerSec: options.bandwidthBytesPerSec,
+  });
+  const services = createServices(config, { clock, dataPlane });
+  const requestLog = new RequestLog();
+  const faults = new FaultInjector();
+  const env: ProtocolEnv = {
+    credentials: () => config.credentials,
+    services,
+    clock: options.authClock ?? systemClock,
+  };
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) sendJson(res, 413, { error: "Request body too large." });
+      else res.destroy();
+      return;
+    }
+    const url = req.url ?? "/";
+    if (url.startsWith(ADMIN_PREFIX)) {
+      const r = handleAdmin(
+        { config, services, requestLog, faults },
+        req.method ?? "GET",
+        url.split("?")[0],
+        body,
+      );
+      sendJson(res, r.status, r.body);
+      return;
+    }
+
+    const raw: RawRequest = {
+      method: req.method ?? "GET",
+      url,
+      headers: req.headers,
+      body,
+      remoteAddress: req.socket.remoteAddress ?? "127.0.0.1",
+    };
+    const row: RequestLogEntry = {
+      time: clock.now().toISOString(),
+      requestId: randomUUID().toUpperCase(),
+      protocol: null,
+      service: null,
+      action: null,
+      status: 0,
+      code: null,
+      durationMs: 0,
+    };
+    const protocol = protocols.find((p) => p.matches(raw));
+    let outcome: RawResponse | "drop";
+    if (!protocol) {
+      row.status = 404;
+      row.code = "UnknownProtocol";
+      outcome = {
+        status: 404,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ Code: "UnknownProtocol", Message: "No wire protocol matches this request." }),
+      };
+    } else {
+      row.protocol = protocol.name;
+      outcome = await serveApi(protocol, raw, env, faults, row);
+    }
+    row.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+    requestLog.add(row);
+    if (outcome === "drop") res.socket?.destroy();
+    else send(res, outcome);
+  }
+
+  const server: Server = createServer((req, res) => {
+    onRequest(req, res).catch((err: unknown) => {
+      console.error("[local-cloud] request failed:", err);
+      if (!res.headersSent) sendJson(res, 500, { error: "internal" });
+      else res.destroy();
+    });
+  });
+  server.on("upgrade", (req, socket, head: Buffer) => {
+    if (!dataPlane.handleUpgrade(req, socket, head))
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const endpoint = `${hostPart(host)}:${port}`;
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      await dataPlane.shutdown();
+      await Promise.all(services.map((s) => s.close?.()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    })();
+    return stopped;
+  };
+
+  return {
+    port,
+    endpoint,
+    url: `http://${endpoint}`,
+    config,
+    services,
+    requestLog,
+    faults,
+    dataPlane,
+    stop,
+  };
+}

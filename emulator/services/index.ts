@@ -1,0 +1,23 @@
+/**
+ * The registry of services the local cloud serves. Each service factory takes the live config
+ * (arrays the admin API may grow at run time) and the shared dependencies below.
+ */
+import type { Clock } from "../clock";
+import type { LocalCloudConfig } from "../config";
+import type { DataPlane } from "../dataplane/types";
+import { createDasService } from "./das";
+import { createEcsService } from "./ecs";
+import { createSsmService } from "./ssm";
+import type { Service } from "./types";
+
+/** What every service may use besides its config. */
+export interface ServiceDeps {
+  /** Time for state (creation times, expiry, retention); tests inject a ManualClock. */
+  clock: Clock;
+  /** The WebSocket data plane sessions hand their channels to. */
+  dataPlane: DataPlane;
+}
+
+export function createServices(config: LocalCloudConfig, deps: ServiceDeps): Service[] {
+  return [createEcsService(config, deps), createSsmService(config, deps), createDasService(config, deps)];
+}

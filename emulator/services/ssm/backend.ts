@@ -1,0 +1,464 @@
+/**
+ * Session Manager state for the local cloud: sessions per region, each with an explicit state
+ * machine, a data-plane channel, and an injectable clock. Handlers validate; this module decides.
+ *
+ *   Connecting ──> Connected <──> Disconnected
+ *       │              │               │
+ *       └──────────────┴───────┬───────┘
+ *                              v
+ *                         Terminating ──> Terminated
+ *   (any non-final state) ──> Failed
+ *
+ * Where it differs from AWS (known or unconfirmed):
+ * - Targets come from the configuration (`ssm.targets`); an unknown target or one in another
+ *   region is `TargetNotConnected` ("<target> is not connected."), which is what AWS answers for
+ *   an instance it has no agent connection for.
+ * - TerminateSession of an id that never existed answers `DoesNotExistException`, as the API
+ *   reference page we implement lists (the current service model lists no not-found error, and
+ *   `terminateUnknown: "succeed"` echoes the id instead). Terminating an already terminated or
+ *   failed session succeeds again (idempotent); AWS has been reported to answer
+ *   `ValidationException` ("Session is not in a valid state") there instead, which
+ *   `terminateEnded: "ValidationException"` reproduces.
+ * - Terminating lasts `terminatingMs` of clock time (default 0: Terminated at once); AWS takes a
+ *   moment, so callers should accept either state right after TerminateSession.
+ * - No real SSM agent: the channel is the local data plane (shell, command, or TCP forwarding to
+ *   127.0.0.1). StreamUrl is that `ws://` URL, not `wss://ssmmessages.<region>.amazonaws.com/...`,
+ *   and the client presents TokenValue as the data plane asks, not inside an SSM
+ *   `OpenDataChannel` message; the Session Manager plugin cannot talk to it.
+ * - All keys belong to one account (`accountId`, default 000000000000): every caller sees every
+ *   session of the region. Owner is `arn:<partition>:iam::<account>:user/<access key id>`, and the
+ *   SessionId prefix is the access key id (AWS uses the IAM user or role-session name).
+ * - DescribeSessions lists newest first; default page size 20 (AWS documents neither). Several
+ *   filters are ANDed, including two with the same key. History keeps 30 days after the end.
+ * - MaxSessionDuration is reported and enforced only when `maxSessionDurationMinutes` is set
+ *   (AWS: the account's Session Manager preferences). The idle timeout is AWS's default, 20 minutes.
+ * - Channel events map to the session as follows: a connection up -> Connected; the client
+ *   leaving -> Disconnected; the shell or command exiting, or the idle timeout -> Terminated (as
+ *   on AWS); for port forwarding the far TCP end closing only disconnects (one WebSocket carries
+ *   one TCP connection here, where AWS multiplexes many over one session). A failed connection
+ *   fails a session that never connected, and only disconnects one that did. A connection made
+ *   after the target went offline is refused and reported Failed (reason TargetNotConnected).
+ * - ResumeSession supersedes the previous StreamUrl: its token stops working and connections
+ *   made with it are closed (AWS allows one data channel per session), so a Connected session
+ *   shows Disconnected until the new URL is used.
+ */
+import { randomBytes } from "node:crypto";
+import type { Clock } from "../../clock";
+import type { SsmTarget } from "../../config";
+import type { ChannelMode, ChannelState, DataPlane } from "../../dataplane/types";
+import { ApiError } from "../types";
+
+export type SessionStatus =
+  "Connecting" | "Connected" | "Disconnected" | "Terminating" | "Terminated" | "Failed";
+export type SessionState = "Active" | "History";
+
+/** The only legal moves; anything else is refused (API calls) or ignored (late channel events). */
+const TRANSITIONS: Readonly<Record<SessionStatus, readonly SessionStatus[]>> = {
+  Connecting: ["Connected", "Disconnected", "Terminating", "Failed"],
+  Connected: ["Disconnected", "Terminating", "Failed"],
+  Disconnected: ["Connected", "Terminating", "Failed"],
+  Terminating: ["Terminated", "Failed"],
+  Terminated: [],
+  Failed: [],
+};
+
+const ACTIVE_STATUSES: readonly SessionStatus[] = ["Connecting", "Connected", "Disconnected", "Terminating"];
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** A DescribeSessions filter, already validated and typed by the handler. */
+export type SessionFilter =
+  | { key: "InvokedAfter"; value: Date }
+  | { key: "InvokedBefore"; value: Date }
+  | { key: "Target"; value: string }
+  | { key: "Owner"; value: string }
+  | { key: "Status"; value: SessionStatus }
+  | { key: "SessionId"; value: string }
+  | { key: "AccessType"; value: "Standard" | "JustInTime" };
+
+export interface StartRequest {
+  region: string;
+  accessKeyId: string;
+  target: string;
+  /** As the caller gave it (name or ARN); undefined when omitted. */
+  documentName?: string;
+  reason?: string;
+  /** What the channel does, resolved by the handler from the document and parameters. */
+  mode: ChannelMode;
+}
+
+export interface DescribeRequest {
+  region: string;
+  state: SessionState;
+  filters: readonly SessionFilter[];
+  maxResults: number;
+  nextToken?: string;
+}
+
+/** A session as DescribeSessions reports it. */
+export interface SessionView {
+  sessionId: string;
+  target: string;
+  status: SessionStatus;
+  startDate: Date;
+  endDate?: Date;
+  documentName?: string;
+  owner: string;
+  reason?: string;
+  maxSessionDuration?: string;
+  accessType: "Standard";
+}
+
+export interface SsmBackendOptions {
+  clock: Clock;
+  dataPlane: DataPlane;
+  /** Read per call, so targets added at run time count. */
+  targets: () => readonly SsmTarget[];
+  accountId?: string;
+  /** What TerminateSession does for an id that never existed (default: DoesNotExistException, per the API reference). */
+  terminateUnknown?: "succeed" | "DoesNotExistException";
+  /** What TerminateSession does for a session already Terminated or Failed (default: succeed). */
+  terminateEnded?: "succeed" | "ValidationException";
+  /** How long Terminating lasts, in clock ms (default 0). */
+  terminatingMs?: number;
+  /** Enforced and reported when set (1..1440). */
+  maxSessionDurationMinutes?: number;
+  /** How long a StreamUrl/TokenValue accepts a new connection (default 10 minutes). */
+  tokenTtlMs?: number;
+  /** Idle connections close after this (default 20 minutes, Session Manager's default). */
+  idleTimeoutMs?: number;
+  /** Terminated sessions stay in History this long (default 30 days). */
+  historyRetentionMs?: number;
+}
+
+interface SessionRecord {
+  sessionId: string;
+  region: string;
+  target: string;
+  documentName?: string;
+  reason?: string;
+  owner: string;
+  ownerName: string;
+  mode: ChannelMode;
+  status: SessionStatus;
+  startDate: Date;
+  endDate?: Date;
+  /** Set while Terminating: when it becomes Terminated. */
+  terminatedAt?: Date;
+  /** The data plane's view of each WebSocket connection of the current channel. */
+  connections: Map<string, ChannelState>;
+  /** Bumped by ResumeSession: events from an older channel's connections are ignored. */
+  generation: number;
+  /** Whether a connection ever came up (decides what a failed connection does). */
+  everConnected: boolean;
+}
+
+/** Opaque paging cursor: the last returned session's sort key, bound to the listing state. */
+interface Cursor {
+  s: SessionState;
+  t: number;
+  i: string;
+}
+
+export class SsmBackend {
+  private readonly regions = new Map<string, Map<string, SessionRecord>>();
+  private readonly accountId: string;
+
+  constructor(private readonly opts: SsmBackendOptions) {
+    this.accountId = opts.accountId ?? "000000000000";
+  }
+
+  start(req: StartRequest): { sessionId: string; tokenValue: string; streamUrl: string } {
+    if (!this.targetOnline(req.region, req.target)) {
+      throw new ApiError(400, "TargetNotConnected", `${req.target} is not connected.`);
+    }
+
+    const now = this.opts.clock.now();
+    const record: SessionRecord = {
+      sessionId: this.newSessionId(req.accessKeyId),
+      region: req.region,
+      target: req.target,
+      documentName: req.documentName,
+      reason: req.reason,
+      owner: `arn:${partition(req.region)}:iam::${this.accountId}:user/${req.accessKeyId}`,
+      ownerName: req.accessKeyId,
+      mode: req.mode,
+      status: "Connecting",
+      startDate: now,
+      connections: new Map(),
+      generation: 0,
+      everConnected: false,
+    };
+    const { tokenValue, streamUrl } = this.openChannel(record);
+    this.sessionsOf(req.region).set(record.sessionId, record);
+    return { sessionId: record.sessionId, tokenValue, streamUrl };
+  }
+
+  describe(req: DescribeRequest): { sessions: SessionView[]; nextToken?: string } {
+    const cursor = req.nextToken === undefined ? undefined : decodeCursor(req.nextToken, req.state);
+    const now = this.opts.clock.now();
+    const retention = this.opts.historyRetentionMs ?? 30 * DAY;
+    const sessions = this.sessionsOf(req.region);
+    for (const r of [...sessions.values()].map((x) => this.settle(x))) {
+      // Past retention a session is gone for good (AWS keeps History for 30 days).
+      if (!isActive(r.status) && now.getTime() - (r.endDate ?? r.startDate).getTime() > retention) {
+        sessions.delete(r.sessionId);
+      }
+    }
+    const wanted = [...sessions.values()]
+      .filter((r) => (req.state === "Active" ? isActive(r.status) : !isActive(r.status)))
+      .filter((r) => req.filters.every((f) => matches(r, f)))
+      .sort(newestFirst)
+      .filter((r) => cursor === undefined || newestFirst(r, cursorRecord(cursor)) > 0);
+    const page = wanted.slice(0, req.maxResults);
+    const last = page[page.length - 1];
+    const nextToken =
+      wanted.length > page.length && last
+        ? encodeCursor({ s: req.state, t: last.startDate.getTime(), i: last.sessionId })
+        : undefined;
+    return { sessions: page.map((r) => this.view(r)), nextToken };
+  }
+
+  terminate(region: string, sessionId: string): string {
+    const record = this.sessionsOf(region).get(sessionId);
+    if (!record) {
+      if (this.opts.terminateUnknown !== "succeed") throw doesNotExist(sessionId);
+      return sessionId;
+    }
+    const settled = this.settle(record);
+    if (!isActive(settled.status) && this.opts.terminateEnded === "ValidationException") {
+      throw new ApiError(400, "ValidationException", "Session is not in a valid state");
+    }
+    if (isActive(settled.status) && settled.status !== "Terminating") {
+      this.beginTermination(settled, "TerminateSession");
+    }
+    return sessionId;
+  }
+
+  resume(region: string, sessionId: string): { sessionId: string; tokenValue: string; streamUrl: string } {
+    const record = this.sessionsOf(region).get(sessionId);
+    if (!record) throw doesNotExist(sessionId);
+    const settled = this.settle(record);
+    // A terminated session cannot be resumed (TerminateSession's documented contract).
+    if (!isActive(settled.status) || settled.status === "Terminating") throw doesNotExist(sessionId);
+    // One data channel per session: the old URL and its connections end before the new one opens.
+    settled.generation++;
+    settled.connections.clear();
+    this.opts.dataPlane.close(sessionId, "Resumed");
+    if (settled.status === "Connected") this.transition(settled, "Disconnected");
+    const { tokenValue, streamUrl } = this.openChannel(settled);
+    return { sessionId, tokenValue, streamUrl };
+  }
+
+  /** Live (non-final) sessions of every region, for the admin API's state dump. */
+  snapshot(): Array<SessionView & { region: string }> {
+    const out: Array<SessionView & { region: string }> = [];
+    for (const [region, sessions] of this.regions) {
+      for (const record of sessions.values()) {
+        const settled = this.settle(record);
+        if (isActive(settled.status)) out.push({ region, ...this.view(settled) });
+      }
+    }
+    return out.sort(newestFirst);
+  }
+
+  /** Closes every live channel (server shutdown). State is kept: it lives in memory only anyway. */
+  close(): void {
+    for (const sessions of this.regions.values()) {
+      for (const record of sessions.values()) {
+        if (isActive(record.status)) this.opts.dataPlane.close(record.sessionId, "local cloud stopped");
+      }
+    }
+  }
+
+  /** Applies the transitions that time alone causes (end of Terminating, MaxSessionDuration). */
+  private settle(record: SessionRecord): SessionRecord {
+    const now = this.opts.clock.now();
+    const max = this.opts.maxSessionDurationMinutes;
+    if (max !== undefined && isActive(record.status) && record.status !== "Terminating") {
+      const deadline = new Date(record.startDate.getTime() + max * MINUTE);
+      if (now >= deadline) this.beginTermination(record, "MaxSessionDuration reached", deadline);
+    }
+    if (record.status === "Terminating" && record.terminatedAt && now >= record.terminatedAt) {
+      this.transition(record, "Terminated");
+      record.endDate = record.terminatedAt;
+      record.terminatedAt = undefined;
+    }
+    return record;
+  }
+
+  private beginTermination(record: SessionRecord, reason: string, at: Date = this.opts.clock.now()): void {
+    this.transition(record, "Terminating");
+    record.terminatedAt = new Date(at.getTime() + (this.opts.terminatingMs ?? 0));
+    // Close after the state change: the data plane reports its connections' end synchronously,
+    // and those late events must find the session already Terminating (and be ignored).
+    this.opts.dataPlane.close(record.sessionId, reason);
+    this.settle(record);
+  }
+
+  private transition(record: SessionRecord, to: SessionStatus): boolean {
+    if (!TRANSITIONS[record.status].includes(to)) return false;
+    record.status = to;
+    if (to === "Failed" || to === "Terminated") record.endDate ??= this.opts.clock.now();
+    return true;
+  }
+
+  /** Registers (or, for ResumeSession, re-registers) the session's channel with a fresh token. */
+  private openChannel(record: SessionRecord): { tokenValue: string; streamUrl: string } {
+    const tokenValue = randomBytes(32).toString("base64url");
+    const now = this.opts.clock.now();
+    const generation = record.generation;
+    const { url } = this.opts.dataPlane.open({
+      sessionId: record.sessionId,
+      token: tokenValue,
+      mode: record.mode,
+      urlExpiresAt: new Date(now.getTime() + (this.opts.tokenTtlMs ?? 10 * MINUTE)),
+      idleTimeoutMs: this.opts.idleTimeoutMs ?? 20 * MINUTE,
+      admit: () => (this.targetOnline(record.region, record.target) ? undefined : "TargetNotConnected"),
+      onConnectionState: (connectionId, state, closedReason) => {
+        if (generation === record.generation)
+          this.onConnectionState(record, connectionId, state, closedReason);
+      },
+    });
+    return { tokenValue, streamUrl: url };
+  }
+
+  /** Folds the data plane's per-connection states into the session's status. */
+  private onConnectionState(
+    record: SessionRecord,
+    connectionId: string,
+    state: ChannelState,
+    closedReason: string | undefined,
+  ): void {
+    // Late events (our own close() reports every connection Terminated) change nothing.
+    if (!isActive(record.status) || record.status === "Terminating") return;
+    if (state === "Terminated" || state === "Disconnected" || state === "Failed") {
+      record.connections.delete(connectionId);
+    } else {
+      record.connections.set(connectionId, state);
+    }
+    if (state === "Connected") {
+      record.everConnected = true;
+      this.transition(record, "Connected");
+      return;
+    }
+    if (state === "Failed" && !record.everConnected) {
+      this.transition(record, "Failed");
+      this.opts.dataPlane.close(record.sessionId, closedReason ?? "Failed");
+      return;
+    }
+    // Idle timeout, or the shell/command exiting, ends the session (a failed connection does not).
+    const endsSession =
+      state === "Terminated" ||
+      (state === "Disconnected" &&
+        (closedReason === "DeliveryTimeout" ||
+          (closedReason === "AgentSocketClosed" && record.mode.kind !== "port")));
+    if (endsSession) {
+      this.beginTermination(record, closedReason ?? "ChannelEnded");
+      return;
+    }
+    const live = [...record.connections.values()];
+    if (live.includes("Connected")) this.transition(record, "Connected");
+    else if (state !== "Connecting" && record.everConnected) this.transition(record, "Disconnected");
+  }
+
+  private targetOnline(region: string, target: string): boolean {
+    return this.opts.targets().some((t) => t.target === target && t.region === region && t.connected);
+  }
+
+  private view(r: SessionRecord): SessionView {
+    const max = this.opts.maxSessionDurationMinutes;
+    return {
+      sessionId: r.sessionId,
+      target: r.target,
+      status: r.status,
+      startDate: r.startDate,
+      endDate: r.endDate,
+      documentName: r.documentName,
+      owner: r.owner,
+      reason: r.reason,
+      maxSessionDuration: max === undefined ? undefined : String(max),
+      accessType: "Standard",
+    };
+  }
+
+  private sessionsOf(region: string): Map<string, SessionRecord> {
+    let sessions = this.regions.get(region);
+    if (!sessions) {
+      sessions = new Map();
+      this.regions.set(region, sessions);
+    }
+    return sessions;
+  }
+
+  /** `<caller>-0<16 hex>` like AWS (`John-07a16060613c408b5`), within SessionId's 96 characters. */
+  private newSessionId(caller: string): string {
+    const suffix = `-0${randomBytes(8).toString("hex")}`;
+    return caller.slice(0, 96 - suffix.length) + suffix;
+  }
+}
+
+function isActive(status: SessionStatus): boolean {
+  return ACTIVE_STATUSES.includes(status);
+}
+
+function matches(r: SessionRecord, f: SessionFilter): boolean {
+  switch (f.key) {
+    case "InvokedAfter":
+      return r.startDate >= f.value;
+    case "InvokedBefore":
+      return r.startDate < f.value;
+    case "Target":
+      return r.target === f.value;
+    case "Owner":
+      // Accept the ARN Describe reports, or the bare caller name inside it.
+      return r.owner === f.value || r.ownerName === f.value;
+    case "Status":
+      return r.status === f.value;
+    case "SessionId":
+      return r.sessionId === f.value;
+    case "AccessType":
+      return f.value === "Standard";
+  }
+}
+
+/** Newest first, then by id descending so the order (and the paging cursor) is total. */
+function newestFirst(
+  a: { startDate: Date; sessionId: string },
+  b: { startDate: Date; sessionId: string },
+): number {
+  const byTime = b.startDate.getTime() - a.startDate.getTime();
+  if (byTime !== 0) return byTime;
+  return a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0;
+}
+
+function cursorRecord(c: Cursor): { startDate: Date; sessionId: string } {
+  return { startDate: new Date(c.t), sessionId: c.i };
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c), "utf8").toString("base64");
+}
+
+function decodeCursor(token: string, state: SessionState): Cursor {
+  const invalid = new ApiError(400, "InvalidNextToken", "The specified token isn't valid.");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8"));
+  } catch {
+    throw invalid;
+  }
+  const c = parsed as Partial<Cursor> | null;
+  if (!c || c.s !== state || typeof c.t !== "number" || typeof c.i !== "string") throw invalid;
+  return { s: c.s, t: c.t, i: c.i };
+}
+
+function doesNotExist(sessionId: string): ApiError {
+  return new ApiError(400, "DoesNotExistException", `Session with id ${sessionId} does not exist.`);
+}
+
+function partition(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}

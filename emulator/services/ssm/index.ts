@@ -1,0 +1,50 @@
+/**
+ * AWS Systems Manager Session Manager (`AmazonSSM`, JSON 1.1) for the local cloud:
+ * StartSession, DescribeSessions, TerminateSession, ResumeSession.
+ */
+import type { Clock } from "../../clock";
+import type { LocalCloudConfig } from "../../config";
+import type { DataPlane } from "../../dataplane/types";
+import type { Service } from "../types";
+import { SsmBackend, type SsmBackendOptions } from "./backend";
+import { createHandlers } from "./handlers";
+
+export { SsmBackend } from "./backend";
+export type { SessionFilter, SessionState, SessionStatus, SessionView, SsmBackendOptions } from "./backend";
+export { KNOWN_SESSION_DOCUMENTS } from "./documents";
+
+/** Behaviour knobs beyond the configuration file, mainly for tests (see backend.ts). */
+export type SsmServiceOptions = Pick<
+  SsmBackendOptions,
+  | "accountId"
+  | "terminateUnknown"
+  | "terminateEnded"
+  | "terminatingMs"
+  | "maxSessionDurationMinutes"
+  | "tokenTtlMs"
+  | "idleTimeoutMs"
+  | "historyRetentionMs"
+>;
+
+export interface SsmDeps {
+  clock: Clock;
+  dataPlane: DataPlane;
+  options?: SsmServiceOptions;
+}
+
+export function createSsmService(config: LocalCloudConfig, deps: SsmDeps): Service & { snapshot(): unknown } {
+  const backend = new SsmBackend({
+    ...deps.options,
+    clock: deps.clock,
+    dataPlane: deps.dataPlane,
+    // Read through the config object, so a target the admin API appends is seen at once.
+    targets: () => config.ssm.targets,
+  });
+  return {
+    name: "ssm",
+    version: "AmazonSSM",
+    actions: createHandlers(backend),
+    snapshot: () => backend.snapshot(),
+    close: async () => backend.close(),
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Alibaba Cloud errors: what `@alicloud/openapi-core` throws, turned into one error type.
+ *
+ * The SDK throws `ClientError` (4xx), `ServerError` (5xx) and `ThrottlingError` (code
+ * containing `Throttling`) with `code`, `statusCode`, `requestId` and the body in `data`
+ * (`{RequestId, HostId, Code, Message, Recommend}`). Below HTTP it lets Node's errors
+ * through (`ECONNRESET`, "socket hang up"), httpx's `RequestTimeoutError`, and a
+ * `SyntaxError` when an error body is not JSON.
+ */
+import { ProviderApiError, type ErrorHints, type ProviderApiErrorInit } from "./base";
+
+// Kept here too: operation modules of both clouds import it from this module.
+export type { ErrorHints };
+
+/** Node and httpx error codes that mean the request never got a complete answer. */
+export const TRANSPORT_ERROR_CODES: readonly string[] = [
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+];
+
+/** Hints for codes any Alibaba Cloud API can return. */
+const COMMON_HINTS: ErrorHints = {
+  InvalidAccessKeyId:
+    "Check alicloud:accessKey / ALIBABA_CLOUD_ACCESS_KEY_ID: the cloud does not know this key.",
+  "InvalidAccessKeyId.NotFound":
+    "Check alicloud:accessKey / ALIBABA_CLOUD_ACCESS_KEY_ID: the cloud does not know this key.",
+  SignatureDoesNotMatch:
+    "Check alicloud:secretKey / ALIBABA_CLOUD_ACCESS_KEY_SECRET: it does not match the key.",
+  IncompleteSignature: "Check the access key secret and the system clock.",
+  InvalidSecurityToken: "The STS security token is invalid or expired: refresh alicloud:securityToken.",
+  "InvalidSecurityToken.Expired": "The STS security token expired: refresh alicloud:securityToken.",
+  Forbidden: "The caller lacks the RAM permission for this action: grant it to the user or role.",
+  "Forbidden.RAM": "The caller lacks the RAM permission for this action: grant it to the user or role.",
+  NoPermission: "The caller lacks the RAM permission for this action: grant it to the user or role.",
+  "InvalidRegionId.NotFound": "Check the region (input `region` or alicloud:region): it does not exist.",
+  "RegionId.ApiNotSupported": "Session Manager is not available in this region: pick another region.",
+  InternalError: "The cloud had an internal error: retry later.",
+  ServiceUnavailable: "The service is temporarily unavailable: retry later.",
+};
+
+/** The name every Alibaba Cloud API error carries; match on it, not on the class. */
+export const ALICLOUD_API_ERROR = "AlicloudApiError";
+
+/** An Alibaba Cloud API call that failed (HTTP error, business error, or transport failure). */
+export class AlicloudApiError extends ProviderApiError {
+  constructor(init: Omit<ProviderApiErrorInit, "cloud">) {
+    super({ ...init, cloud: "alicloud" });
+    this.name = ALICLOUD_API_ERROR;
+  }
+}
+
+function field(obj: unknown, key: string): unknown {
+  return obj !== null && typeof obj === "object" ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" && value !== "undefined" ? value : undefined;
+}
+
+/**
+ * Converts anything the SDK (or Node below it) threw into an {@link AlicloudApiError}.
+ * `hints` are the operation's documented codes; common codes have hints of their own.
+ */
+export function toAlicloudError(err: unknown, operation: string, hints: ErrorHints = {}): AlicloudApiError {
+  if (err !== null && typeof err === "object" && (err as { name?: unknown }).name === ALICLOUD_API_ERROR) {
+    return err as AlicloudApiError;
+  }
+  const status = field(err, "statusCode");
+  const data = field(err, "data");
+  if (typeof status === "number") {
+    const code = str(field(data, "Code")) ?? str(field(err, "code")) ?? `HTTP${status}`;
+    const recommend = str(field(data, "Recommend"));
+    const retryAfter = field(err, "retryAfter");
+    return new AlicloudApiError({
+      operation,
+      code,
+      cloudMessage: str(field(data, "Message")) ?? str(field(err, "message")) ?? "",
+      requestId: str(field(data, "RequestId")) ?? str(field(err, "requestId")),
+      httpStatus: status,
+      hint: hints[code] ?? COMMON_HINTS[code] ?? genericHint(status, recommend),
+      retryAfterSeconds: typeof retryAfter === "number" && retryAfter > 0 ? retryAfter : undefined,
+      cause: err,
+    });
+  }
+  const name = str(field(err, "name")) ?? "";
+  const nodeCode = str(field(err, "code"));
+  const message = str(field(err, "message")) ?? String(err);
+  if (name === "SyntaxError") {
+    return new AlicloudApiError({
+      operation,
+      code: "InvalidResponse",
+      cloudMessage: message,
+      hint: "The endpoint answered with something that is not an API response: check the endpoint URL.",
+      transport: true,
+      cause: err,
+    });
+  }
+  if (
+    name.includes("RequestTimeout") ||
+    (nodeCode !== undefined && TRANSPORT_ERROR_CODES.includes(nodeCode))
+  ) {
+    return new AlicloudApiError({
+      operation,
+      code: nodeCode ?? "RequestTimeout",
+      cloudMessage: message,
+      hint: "The request got no complete answer: check the endpoint and the network, then retry.",
+      transport: true,
+      cause: err,
+    });
+  }
+  // SDK-side failures before any request (no credentials found, bad config): keep their code.
+  return new AlicloudApiError({
+    operation,
+    code: nodeCode ?? (name || "Error"),
+    cloudMessage: message,
+    hint:
+      nodeCode === "InvalidCredentials" || /credential|profile|cli config/i.test(message)
+        ? "Alibaba Cloud credentials could not be loaded: set alicloud:accessKey and alicloud:secretKey, ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, or a valid alicloud:profile."
+        : "The request could not be sent: see the message above.",
+    cause: err,
+  });
+}
+
+function genericHint(status: number, recommend: string | undefined): string {
+  const more = recommend ? ` See ${recommend}` : "";
+  if (status >= 500) return `The cloud failed to process the request: retry later.${more}`;
+  if (status === 404) return `The object or region was not found: check the ids.${more}`;
+  if (status === 403) return `The request was refused: check permissions and limits.${more}`;
+  return `The request was rejected: check the inputs.${more}`;
+}
+
+/**
+ * The code and message of a business failure body. Most APIs put a string code in `Code`. DAS
+ * keeps `Code` an integer (the HTTP-style status, e.g. 400) and starts `Message` with the
+ * documented code: `{"Code": 400, "Message": "InvalidParams: The instance ... does not exist."}`;
+ * the code is then taken from the message and the message keeps the rest.
+ */
+export function businessFailureCode(body: unknown): { code: string; message: string } {
+  const message = str(field(body, "Message")) ?? "";
+  const code = str(field(body, "Code"));
+  if (code !== undefined && !/^-?\d+$/.test(code)) return { code, message };
+  const prefixed = /^([A-Za-z][\w.]*):\s*(.*)$/s.exec(message);
+  if (prefixed) return { code: prefixed[1], message: prefixed[2] };
+  const numeric = field(body, "Code");
+  // Only a status: name it the way toAlicloudError names a bare HTTP status.
+  if (typeof numeric === "number" || code !== undefined)
+    return { code: `HTTP${String(numeric ?? code)}`, message };
+  return { code: "UnknownError", message };
+}
+
+/**
+ * Turns a business failure reported inside HTTP 200 (DAS: `{Success: false, Code, Message}`)
+ * into an error; returns undefined for a successful body.
+ */
+export function alicloudBodyError(
+  body: unknown,
+  operation: string,
+  hints: ErrorHints = {},
+): AlicloudApiError | undefined {
+  if (field(body, "Success") !== false) return undefined;
+  const { code, message } = businessFailureCode(body);
+  return new AlicloudApiError({
+    operation,
+    code,
+    cloudMessage: message,
+    requestId: str(field(body, "RequestId")),
+    httpStatus: 200,
+    hint: hints[code] ?? COMMON_HINTS[code] ?? "The cloud reported a failure: check the inputs.",
+  });
+}

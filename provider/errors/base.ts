@@ -1,0 +1,143 @@
+/**
+ * The error shapes every cloud client in the provider shares.
+ *
+ * Match errors by `name` and `code` (see {@link hasErrorCode}), never by `instanceof`
+ * alone: a serialized provider can load a second copy of this module, and an error made by
+ * one copy is not an instance of the other copy's class.
+ */
+
+/** Hints for the codes an operation documents: code -> what the user should do. */
+export type ErrorHints = Readonly<Record<string, string>>;
+
+/** Which cloud an API error came from. */
+export type Cloud = "alicloud" | "aws";
+
+/** What a {@link ProviderApiError} is built from. */
+export interface ProviderApiErrorInit {
+  /** The cloud that answered (or failed to). */
+  cloud: Cloud;
+  /** The API operation, e.g. `StartTerminalSession`. */
+  operation: string;
+  /** The cloud's error code (`InvalidSessionId.NotFound`), or a transport code (`ECONNRESET`). */
+  code: string;
+  /** The cloud's own message, as returned. */
+  cloudMessage: string;
+  /** The request id the cloud returned, for support tickets. */
+  requestId?: string;
+  /** The HTTP status; absent for transport failures. */
+  httpStatus?: number;
+  /** One sentence telling the user what to do about it. */
+  hint: string;
+  /** True when the request never got a complete answer (connection reset, timeout, bad body). */
+  transport?: boolean;
+  /** Seconds the cloud asked us to wait before retrying (throttling). */
+  retryAfterSeconds?: number;
+  /** The original error, kept for debugging. */
+  cause?: unknown;
+}
+
+/**
+ * An API call that failed. Carries the code, request id, HTTP status and an actionable
+ * sentence; the retry loop stamps `attempts` and `totalDelayMs` on the final one.
+ */
+export class ProviderApiError extends Error {
+  /** The cloud that answered. */
+  readonly cloud: Cloud;
+  /** The API operation. */
+  readonly operation: string;
+  /** The cloud's error code, or a transport code. */
+  readonly code: string;
+  /** The cloud's own message. */
+  readonly cloudMessage: string;
+  /** The request id, when the cloud returned one. */
+  readonly requestId?: string;
+  /** The HTTP status, when there was a response. */
+  readonly httpStatus?: number;
+  /** What the user can do about it. */
+  readonly hint: string;
+  /** True for failures below HTTP (no complete response). */
+  readonly transport: boolean;
+  /** Seconds the cloud asked us to wait (throttling). */
+  readonly retryAfterSeconds?: number;
+  /** How many attempts were made, stamped by the retry loop. */
+  attempts?: number;
+  /** Total time slept between attempts, stamped by the retry loop. */
+  totalDelayMs?: number;
+
+  constructor(init: ProviderApiErrorInit) {
+    super(formatApiErrorMessage(init), init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = "ProviderApiError";
+    this.cloud = init.cloud;
+    this.operation = init.operation;
+    this.code = init.code;
+    this.cloudMessage = init.cloudMessage;
+    this.requestId = init.requestId;
+    this.httpStatus = init.httpStatus;
+    this.hint = init.hint;
+    this.transport = init.transport ?? false;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+}
+
+function formatApiErrorMessage(init: ProviderApiErrorInit): string {
+  const where = [
+    init.httpStatus === undefined ? undefined : `HTTP ${init.httpStatus}`,
+    init.requestId ? `request id ${init.requestId}` : undefined,
+  ].filter((s): s is string => s !== undefined);
+  const detail = where.length > 0 ? ` (${where.join(", ")})` : "";
+  const said = init.cloudMessage ? `: ${init.cloudMessage.replace(/\.$/, "")}` : "";
+  return `${init.operation} failed with ${init.code}${detail}${said}. ${init.hint}`;
+}
+
+/** The `code` of any error-like value, or undefined. */
+export function errorCode(err: unknown): string | undefined {
+  if (err === null || typeof err !== "object") return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** True when the error carries one of the codes (by value, so copies of modules agree). */
+export function hasErrorCode(err: unknown, ...codes: string[]): boolean {
+  const code = errorCode(err);
+  return code !== undefined && codes.includes(code);
+}
+
+/** True when the error's `name` is `name` (works across module copies, unlike `instanceof`). */
+export function isErrorNamed(err: unknown, name: string): boolean {
+  return err !== null && typeof err === "object" && (err as { name?: unknown }).name === name;
+}
+
+/**
+ * Thrown by `create` when the cloud object exists but the step still failed. The dynamic
+ * provider host reads `id`, `properties` and `reasons` and the engine records a partially
+ * created resource, so nothing created is forgotten. `properties` must carry `__provider`
+ * itself: the host adds it to successful results only.
+ */
+export class ResourceInitError extends Error {
+  /** The id of the object that exists. */
+  readonly id: string;
+  /** The outputs to record (inputs, everything known, `__provider`). */
+  readonly properties: Record<string, unknown>;
+  /** Why the step failed, shown by the engine. */
+  readonly reasons: string[];
+
+  constructor(message: string, id: string, properties: Record<string, unknown>, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "ResourceInitError";
+    this.id = id;
+    this.properties = properties;
+    this.reasons = [message];
+  }
+}
+
+/** An error in the provider's own configuration (stack config, environment). */
+export class ProviderConfigError extends Error {
+  /** The configuration key at fault, e.g. `sessions:ecsEndpoint`. */
+  readonly key: string;
+
+  constructor(key: string, message: string) {
+    super(message);
+    this.name = "ProviderConfigError";
+    this.key = key;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Classifies a failed call for the retry loop, from fields any of our errors carry
+ * (`code`, `httpStatus`/`statusCode`, `name`, `transport`), so it works for every cloud and
+ * for errors made by another copy of the module.
+ */
+
+/** Why a call failed, as far as retrying is concerned. */
+export type FailureClass = "throttling" | "transient" | "server" | "client";
+
+/** Extra knowledge a caller has about one operation. */
+export interface ClassifyOptions {
+  /** Codes that mean "try again later" for this operation (e.g. `IdempotentProcessing`). */
+  retryableCodes?: readonly string[];
+  /** Codes that must never be retried even if the status says 5xx. */
+  fatalCodes?: readonly string[];
+}
+
+const THROTTLING = /throttl|toomanyrequests|requestlimitexceeded|slowdown|ratelimit/i;
+
+/** Node/undici/httpx codes for a request that got no complete answer. */
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+  "RequestTimeout",
+  "InvalidResponse",
+]);
+
+function get(err: unknown, key: string): unknown {
+  return err !== null && typeof err === "object" ? (err as Record<string, unknown>)[key] : undefined;
+}
+
+/** Sorts a failure into throttling / transient (network, "try later") / server (5xx) / client. */
+export function classify(err: unknown, options: ClassifyOptions = {}): FailureClass {
+  const code = typeof get(err, "code") === "string" ? (get(err, "code") as string) : "";
+  const name = typeof get(err, "name") === "string" ? (get(err, "name") as string) : "";
+  // Our errors use httpStatus, the Alibaba SDK statusCode, the AWS SDK $metadata.httpStatusCode.
+  const rawStatus =
+    get(err, "httpStatus") ?? get(err, "statusCode") ?? get(get(err, "$metadata"), "httpStatusCode");
+  const status = typeof rawStatus === "number" ? rawStatus : undefined;
+
+  if (options.fatalCodes?.includes(code)) return "client";
+  if (status === 429 || THROTTLING.test(code) || (status === undefined && THROTTLING.test(name)))
+    return "throttling";
+  if (options.retryableCodes?.includes(code)) return "transient";
+  if (get(err, "transport") === true || NETWORK_CODES.has(code) || name.includes("RequestTimeout"))
+    return "transient";
+  if (status !== undefined && status >= 500) return "server";
+  return "client";
+}
+
+/** True for every class except `client`. */
+export function isRetryable(failure: FailureClass): boolean {
+  return failure !== "client";
+}

@@ -1,0 +1,130 @@
+/**
+ * What the demo needs around its program, outside Pulumi:
+ *   cloud-config <file> [mariadbPort]  writes the local cloud's configuration.
+ *   stack-config <cloudUrl> <echoPort> <withDatabase>  prints `key<TAB>value<TAB>secret` lines.
+ *   live <cloudUrl>  prints the live sessions per service; exits 1 when there are any.
+ *   stray <cloudUrl> <idsFile>  starts sessions "by other people" on the instance the revocation
+ *     covers (two as `dev`, one as `oncall`); prints them and records their ids.
+ *   end-stray <cloudUrl> <idsFile>  ends those still live (the one the revocation spared).
+ *   db <host> <port> <adminUser> <adminPassword> <reportFile>  creates the demo's database
+ *     accounts, opens sessions as `app` (to be killed) and as `replicator` (ignored), and
+ *     holds them until SIGTERM, then writes which ones the kill task ended to <reportFile>.
+ */
+import * as fs from "node:fs";
+import mysql from "mysql2/promise";
+import { AdminClient } from "../../emulator/admin/client";
+import { callRpc, openApiClient } from "../../emulator/testing/alibaba";
+import {
+  DEMO_ALICLOUD_KEY,
+  DEMO_DB,
+  DEMO_INSTANCES,
+  DEMO_REGION,
+  localCloudConfig,
+  stackConfig,
+} from "./constants";
+
+function strayClient(cloudUrl: string) {
+  return openApiClient({ endpoint: new URL(cloudUrl).host }, DEMO_ALICLOUD_KEY);
+}
+
+async function stray(cloudUrl: string, idsFile: string): Promise<void> {
+  const client = strayClient(cloudUrl);
+  const ids: string[] = [];
+  for (const username of ["dev", "dev", "oncall"]) {
+    const query = { RegionId: DEMO_REGION.alicloud, InstanceId: [DEMO_INSTANCES.revoke], Username: username };
+    const id = String((await callRpc(client, "StartTerminalSession", query)).body.SessionId);
+    ids.push(id);
+    console.log(`  started ${id} as ${username} (outside Pulumi)`);
+  }
+  fs.writeFileSync(idsFile, ids.join("\n"));
+}
+
+async function endStray(cloudUrl: string, idsFile: string): Promise<void> {
+  const client = strayClient(cloudUrl);
+  for (const id of fs.readFileSync(idsFile, "utf8").split("\n")) {
+    // Ending an ended session succeeds again; an unknown one would be a bug worth seeing.
+    await callRpc(client, "EndTerminalSession", { RegionId: DEMO_REGION.alicloud, SessionId: id });
+  }
+  console.log(`  ended the sessions the demo started outside Pulumi`);
+}
+
+async function live(cloudUrl: string): Promise<void> {
+  const snapshot = (await new AdminClient(cloudUrl).sessions()) as {
+    ecs: { sessionId: string; active: boolean }[];
+    ssm: { SessionId: string }[];
+  };
+  const ecs = snapshot.ecs.filter((s) => s.active).map((s) => s.sessionId);
+  const ssm = snapshot.ssm.map((s) => s.SessionId);
+  console.log(`  live sessions: ECS ${ecs.length}, SSM ${ssm.length}`);
+  if (ecs.length + ssm.length > 0) throw new Error(`sessions still live: ${[...ecs, ...ssm].join(", ")}`);
+}
+
+async function db(host: string, port: number, adminUser: string, adminPassword: string, report: string) {
+  const admin = await mysql.createConnection({ host, port, user: adminUser, password: adminPassword });
+  for (const [user, password, grants] of [
+    [DEMO_DB.opsUser, DEMO_DB.opsPassword, "PROCESS, CONNECTION ADMIN"],
+    [DEMO_DB.appUser, DEMO_DB.appPassword, "USAGE"],
+    [DEMO_DB.ignoredUser, DEMO_DB.ignoredPassword, "USAGE"],
+  ]) {
+    await admin.query(`CREATE OR REPLACE USER '${user}'@'%' IDENTIFIED BY '${password}'`);
+    await admin.query(`GRANT ${grants} ON *.* TO '${user}'@'%'`);
+  }
+  await admin.end();
+  const open = async (user: string, password: string) => {
+    const connection = await mysql.createConnection({ host, port, user, password });
+    // A killed session reports an error event; it is the expected outcome, read by `alive`.
+    connection.on("error", () => undefined);
+    return connection;
+  };
+  const apps = await Promise.all([1, 2, 3].map(() => open(DEMO_DB.appUser, DEMO_DB.appPassword)));
+  const ignored = await open(DEMO_DB.ignoredUser, DEMO_DB.ignoredPassword);
+  const alive = async (c: mysql.Connection) =>
+    c.query("SELECT 1").then(
+      () => true,
+      () => false,
+    );
+  console.log(`  opened 3 sessions as ${DEMO_DB.appUser} and 1 as ${DEMO_DB.ignoredUser}`);
+  process.on("SIGTERM", async () => {
+    const appAlive = await Promise.all(apps.map(alive));
+    const lines = [
+      `${appAlive.filter((a) => !a).length} of 3 ${DEMO_DB.appUser} sessions were killed`,
+      `the ${DEMO_DB.ignoredUser} session (ignored user) is ${(await alive(ignored)) ? "still alive" : "dead"}`,
+    ];
+    fs.writeFileSync(report, `${lines.join("\n")}\n`);
+    process.exit(0);
+  });
+  // Held open until the demo has run `pulumi up`.
+  setInterval(() => undefined, 1000);
+}
+
+async function main([command, ...args]: string[]): Promise<void> {
+  switch (command) {
+    case "cloud-config":
+      fs.writeFileSync(
+        args[0],
+        JSON.stringify(localCloudConfig(args[1] ? Number(args[1]) : undefined), null, 2),
+      );
+      return;
+    case "stack-config":
+      for (const [key, value, secret] of stackConfig(args[0], Number(args[1]), args[2] === "true")) {
+        console.log(`${key}\t${value}\t${secret}`);
+      }
+      return;
+    case "stray":
+      return stray(args[0], args[1]);
+    case "end-stray":
+      return endStray(args[0], args[1]);
+    case "live":
+      return live(args[0]);
+    case "db":
+      return db(args[0], Number(args[1]), args[2], args[3], args[4]);
+    default:
+      throw new Error("usage: workload cloud-config|stack-config|stray|db ...");
+  }
+}
+
+const run = main(process.argv.slice(2));
+run.catch((err: unknown) => {
+  console.error(`demo workload: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

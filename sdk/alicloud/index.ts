@@ -1,0 +1,9 @@
+/** Alibaba Cloud resources. */
+export {
+  TerminalSession,
+  type TerminalSessionArgs,
+  type TerminalSessionConnection,
+  type TerminalSessionEncryptionOptions,
+} from "./terminalSession";
+export * from "./killInstanceSessionTask";
+export * from "./terminalSessionRevocation";

@@ -1,0 +1,120 @@
+/**
+ * `alicloud.TerminalSession`: an Alibaba Cloud ECS Session Manager session.
+ * See docs/alicloud/terminal-session.md.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+  TERMINAL_SESSION_INPUT_KEYS,
+  TERMINAL_SESSION_SECRET_OUTPUTS,
+  terminalSessionComputedSchema,
+  URN_PROPERTY,
+  type TerminalSessionComputed,
+  type TerminalSessionEncryptionOptions,
+  type TerminalSessionInputs,
+} from "../../provider/resources/terminalSession";
+import { providerStub } from "../internal/providerStub";
+import type { ArgsOf } from "../internal/types";
+
+/** The arguments of a {@link TerminalSession}; every field is documented on the provider's schema. */
+export type TerminalSessionArgs = ArgsOf<TerminalSessionInputs>;
+
+/** One connection of a session, as DescribeTerminalSessions reports it. */
+export type TerminalSessionConnection = TerminalSessionComputed["connections"][number];
+
+export type { TerminalSessionEncryptionOptions };
+
+/** Created once per program: the dynamic resource caches the serialized text per provider object. */
+const provider = providerStub("provider/resources/terminalSession", "terminalSessionProvider");
+
+/** The Pulumi type token (`pulumi-nodejs:dynamic/alicloud:TerminalSession`). */
+const MODULE = "alicloud";
+const TYPE = "TerminalSession";
+
+/**
+ * An ECS Session Manager session (StartTerminalSession): a WebSocket URL, valid 10 minutes,
+ * for a shell, a command or TCP port forwarding on one instance. Immutable: any input change
+ * replaces it (the old session is ended first). Destroy ends it; refresh drops it once it is
+ * ended or expired. `webSocketUrl` and `securityToken` are secrets.
+ */
+export class TerminalSession extends pulumi.dynamic.Resource {
+  /** The session id (`s-...`), also the resource id. */
+  declare public readonly sessionId: pulumi.Output<string>;
+  /** The WebSocket URL to connect to; valid 10 minutes after creation. Secret; empty when adopted. */
+  declare public readonly webSocketUrl: pulumi.Output<string | undefined>;
+  /** The token the WebSocket request must carry. Secret; empty when adopted. */
+  declare public readonly securityToken: pulumi.Output<string | undefined>;
+  /** When the session was created (ISO 8601). */
+  declare public readonly creationTime: pulumi.Output<string | undefined>;
+  /** The principal that started the session. */
+  declare public readonly principalId: pulumi.Output<string | undefined>;
+  /** Account, RAMUser or AssumedRoleUser. */
+  declare public readonly identityType: pulumi.Output<string | undefined>;
+  /** The client IP the cloud recorded. */
+  declare public readonly clientIp: pulumi.Output<string | undefined>;
+  /** The username the cloud recorded. */
+  declare public readonly reportedUsername: pulumi.Output<string | undefined>;
+  /** The target server the cloud recorded. */
+  declare public readonly reportedTargetServer: pulumi.Output<string | undefined>;
+  /** The port the cloud recorded. */
+  declare public readonly reportedPortNumber: pulumi.Output<number | undefined>;
+  /** The session's connections and their states (as of the last create or refresh). */
+  declare public readonly connections: pulumi.Output<TerminalSessionConnection[]>;
+  /** True when the session was adopted with `adoptSessionId`. */
+  declare public readonly adopted: pulumi.Output<boolean>;
+  /** The ClientToken the session was started with (see `clientToken`). */
+  declare public readonly effectiveClientToken: pulumi.Output<string | undefined>;
+  /** The region of the session (input, or the stack's `alicloud:region`). */
+  declare public readonly region: pulumi.Output<string>;
+  /** The instance the session is on. */
+  declare public readonly instanceIds: pulumi.Output<string[]>;
+  /** The forwarded port, if any. */
+  declare public readonly portNumber: pulumi.Output<number | undefined>;
+  /** The command run instead of a shell, if any. */
+  declare public readonly commandLine: pulumi.Output<string | undefined>;
+  /** The VPC server reached through the instance, if any. */
+  declare public readonly targetServer: pulumi.Output<string | undefined>;
+  /** The username input. */
+  declare public readonly username: pulumi.Output<string | undefined>;
+  /** Internet or Intranet. */
+  declare public readonly connectionType: pulumi.Output<string | undefined>;
+  /** The parameter-store name of the Windows password. */
+  declare public readonly passwordName: pulumi.Output<string | undefined>;
+  /** The encryption settings. */
+  declare public readonly encryptionOptions: pulumi.Output<TerminalSessionEncryptionOptions | undefined>;
+  /** The ClientToken input (derived from the URN and inputs when not set). */
+  declare public readonly clientToken: pulumi.Output<string>;
+  /** The adopted session id, if any. */
+  declare public readonly adoptSessionId: pulumi.Output<string | undefined>;
+
+  /**
+   * @param name The unique name of the resource.
+   * @param args The session's settings.
+   * @param opts Resource options; `webSocketUrl` and `securityToken` are always added to
+   *   `additionalSecretOutputs`.
+   */
+  constructor(name: string, args: TerminalSessionArgs, opts: pulumi.CustomResourceOptions = {}) {
+    // Every output needs a key in props, or the resource object gets no property for it
+    // (e.g. `region` and `clientToken`, which check fills in when they are not set).
+    const keys = [...TERMINAL_SESSION_INPUT_KEYS, ...Object.keys(terminalSessionComputedSchema.shape)];
+    const props: Record<string, unknown> = {
+      ...Object.fromEntries(keys.map((k) => [k, undefined])),
+      ...args,
+      // The provider derives the default ClientToken from it (dynamic providers never see the URN).
+      [URN_PROPERTY]: pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${TYPE}`, opts.parent),
+    };
+    super(
+      provider,
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [
+          ...(opts.additionalSecretOutputs ?? []),
+          ...TERMINAL_SESSION_SECRET_OUTPUTS,
+        ],
+      },
+      MODULE,
+      TYPE,
+    );
+  }
+}

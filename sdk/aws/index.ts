@@ -1,0 +1,7 @@
+/** AWS resources. */
+export { SsmSession, type SsmSessionArgs } from "./ssmSession";
+export {
+  SsmSessionRevocation,
+  type SsmSessionRevocationArgs,
+  type RevokedSession,
+} from "./ssmSessionRevocation";

@@ -1,0 +1,108 @@
+/**
+ * `pulumi up` of 50 sessions interrupted half-way with Ctrl-C (SIGINT), then the user's way back:
+ * `pulumi refresh` and `pulumi destroy`. The cloud is slowed down (a latency fault on
+ * StartTerminalSession) so the interruption lands while sessions are being created. Whatever the
+ * engine recorded, state and cloud must agree afterwards, and destroy must leave nothing live.
+ */
+import * as path from "node:path";
+import { AdminClient } from "../../emulator/admin/client";
+import type { LocalCloud } from "../../emulator/server";
+import type { TestStack } from "../e2e/harness";
+import {
+  cloudSessions,
+  createSessionStack,
+  LOCAL_KEY,
+  openSessions,
+  recordIssuedSecrets,
+  startCloudFor,
+  targetsFor,
+  TERMINAL_SESSION_TYPE,
+} from "../support/localCloudStack";
+import { childPids } from "../support/processes";
+import { scanForSecrets } from "../support/secretsScan";
+
+jest.setTimeout(600_000);
+
+const COUNT = 50;
+const PROGRAM = path.join(__dirname, "programs", "sessions");
+const targets = targetsFor(COUNT);
+
+interface PendingOperation {
+  type: string;
+  resource: { urn: string };
+}
+
+let cloud: LocalCloud;
+let admin: AdminClient;
+let stack: TestStack;
+let issued: string[];
+
+beforeAll(async () => {
+  cloud = await startCloudFor(targets);
+  admin = new AdminClient(cloud.url);
+  issued = recordIssuedSecrets(cloud);
+  stack = await createSessionStack({
+    program: PROGRAM,
+    endpoint: cloud.url,
+    region: targets[0].region,
+    config: { "reliability:count": String(COUNT), "reliability:targets": JSON.stringify(targets) },
+  });
+});
+
+afterAll(async () => {
+  cloud?.faults.clear();
+  await stack?.destroy({ allowFailure: true });
+  stack?.cleanup();
+  await cloud?.stop();
+});
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test("up interrupted with SIGINT half-way, then refresh and destroy leave nothing behind", async () => {
+  // One second per start: 50 sessions at the engine's default parallelism (8) take ~7 s.
+  await admin.addFault({ service: "ecs", action: "StartTerminalSession", kind: "latency", latencyMs: 1000 });
+  const up = stack.up({ allowFailure: true });
+  await until(async () => (await cloudSessions(cloud)).length >= 16, "16 sessions to exist");
+  const [pid] = childPids("pulumi");
+  expect(pid).toBeDefined();
+  process.kill(pid, "SIGINT");
+  const interrupted = await up;
+
+  expect(interrupted.code).not.toBe(0);
+  expect(interrupted.stdout).toMatch(/\^C received; cancelling/);
+  expect(interrupted.stdout + interrupted.stderr).toMatch(/update cancel+ed/);
+  const created = await cloudSessions(cloud);
+  expect(created.length).toBeLessThan(COUNT);
+
+  // Ctrl-C lets the creates under way finish and records them: no pending operation is left.
+  // (A second Ctrl-C, "terminate immediately", does leave pending creates; see the README of
+  // this suite for why 3.248 cannot recover those without leaking sessions.)
+  const exported = JSON.parse(await stack.exportText()) as {
+    deployment: { pending_operations?: PendingOperation[] };
+  };
+  expect(exported.deployment.pending_operations ?? []).toEqual([]);
+
+  // State and cloud agree: every session the cloud started is in state, nothing else is.
+  const inState = await stack.resourcesOfType(TERMINAL_SESSION_TYPE);
+  expect(inState.map((r) => r.id).sort()).toEqual(created.map((s) => s.sessionId).sort());
+  expect(
+    scanForSecrets({ "stack export": await stack.exportText(), "raw state": stack.rawState() }, [
+      LOCAL_KEY.accessKeySecret,
+      ...issued,
+    ]),
+  ).toEqual([]);
+
+  cloud.faults.clear();
+  await stack.refresh();
+  expect((await stack.resourcesOfType(TERMINAL_SESSION_TYPE)).length).toBe(created.length);
+
+  await stack.destroy();
+  expect(await openSessions(cloud)).toEqual([]);
+  expect(await stack.resourcesOfType(TERMINAL_SESSION_TYPE)).toEqual([]);
+});

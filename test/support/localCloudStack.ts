@@ -1,0 +1,178 @@
+/**
+ * Stacks of TerminalSessions against an in-process local cloud, for the reliability suite and
+ * the benchmarks: where the sessions go (regions and instances), the local cloud's inventory
+ * for that, a stack configured like `npm run demo` configures one, and the cloud's own count of
+ * live sessions.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AdminClient } from "../../emulator/admin/client";
+import type { LocalCloudConfigInput } from "../../emulator/config";
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from "../../emulator/server";
+import { TestStack, uniqueSuffix } from "../e2e/harness";
+import { repoRoot } from "../e2e/paths";
+
+/** The Pulumi type token of TerminalSession. */
+export const TERMINAL_SESSION_TYPE = "pulumi-nodejs:dynamic/alicloud:TerminalSession";
+
+/** The access key the local cloud accepts and the stacks sign with. */
+export const LOCAL_KEY = { accessKeyId: "LTAIreliability0001", accessKeySecret: "reliability-secret-0001" };
+
+/** Where one session goes. */
+export interface Target {
+  /** The ECS instance. */
+  instanceId: string;
+  /** Its region. */
+  region: string;
+}
+
+/** How to spread sessions. */
+export interface SpreadOptions {
+  /**
+   * At most this many sessions per region (default 50: the cloud allows 100 active sessions per
+   * region, and a replacement briefly needs room for both).
+   */
+  perRegion?: number;
+  /** Instances per region (default 5; 20 *connected* sessions per instance is the other limit). */
+  instancesPerRegion?: number;
+  /** Regions to use, in order (default: cn-hangzhou, cn-shanghai, cn-beijing, ...). */
+  regions?: readonly string[];
+}
+
+const REGIONS = ["cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "ap-southeast-1"];
+
+/** The instances `count` sessions are spread over, round-robin: enough regions for `perRegion`. */
+export function targetsFor(count: number, options: SpreadOptions = {}): Target[] {
+  const perRegion = options.perRegion ?? 50;
+  const regions = options.regions ?? REGIONS;
+  const regionCount = Math.max(1, Math.ceil(count / perRegion));
+  if (regionCount > regions.length)
+    throw new Error(`${count} sessions need more than ${regions.length} regions`);
+  const targets: Target[] = [];
+  for (let r = 0; r < regionCount; r++) {
+    for (let i = 0; i < (options.instancesPerRegion ?? 5); i++) {
+      targets.push({
+        region: regions[r],
+        instanceId: `i-${regions[r].replace(/[^a-z0-9]/g, "")}${String(i).padStart(4, "0")}`,
+      });
+    }
+  }
+  // Round-robin over regions first, so `count` sessions fill every region evenly.
+  return interleaveByRegion(targets);
+}
+
+function interleaveByRegion(targets: Target[]): Target[] {
+  const byRegion = new Map<string, Target[]>();
+  for (const t of targets) byRegion.set(t.region, [...(byRegion.get(t.region) ?? []), t]);
+  const lists = [...byRegion.values()];
+  const out: Target[] = [];
+  for (let i = 0; out.length < targets.length; i++)
+    for (const list of lists) if (i < list.length) out.push(list[i]);
+  return out;
+}
+
+/** A local cloud holding `targets`' instances and accepting {@link LOCAL_KEY}. */
+export function startCloudFor(
+  targets: readonly Target[],
+  extra: Omit<LocalCloudConfigInput, "credentials" | "ecs"> = {},
+  options: LocalCloudOptions = {},
+): Promise<LocalCloud> {
+  return startLocalCloud(
+    {
+      ...extra,
+      credentials: [LOCAL_KEY],
+      ecs: { instances: targets.map((t) => ({ instanceId: t.instanceId, regionId: t.region })) },
+    },
+    options,
+  );
+}
+
+/** What {@link createSessionStack} needs. */
+export interface SessionStackOptions {
+  /** Absolute path of the program folder. */
+  program: string;
+  /** Where the program's stack config points the provider (`sessions:localCloud`). */
+  endpoint: string;
+  /** `alicloud:region`, the default for sessions that set none. */
+  region: string;
+  /** More plain config. */
+  config?: Record<string, string>;
+  /** Overrides of the credentials (e.g. a wrong secret). */
+  key?: { accessKeyId: string; accessKeySecret: string };
+  /** Extra environment for the CLI (and so the program and the providers). */
+  env?: Record<string, string>;
+}
+
+/**
+ * A stack configured for a local cloud the way `npm run demo` does it, the secret half of the
+ * key as secret config. Each stack gets its own name: the default ClientToken derives from the
+ * URN, and reusing one against the same cloud would replay an ended session.
+ */
+export async function createSessionStack(options: SessionStackOptions): Promise<TestStack> {
+  const key = options.key ?? LOCAL_KEY;
+  const stack = await TestStack.create({
+    program: options.program,
+    config: {
+      "sessions:localCloud": options.endpoint,
+      "alicloud:region": options.region,
+      "alicloud:accessKey": key.accessKeyId,
+      ...options.config,
+    },
+    secrets: { "alicloud:secretKey": key.accessKeySecret },
+    env: options.env,
+    stackName: `s${uniqueSuffix()}`,
+  });
+  pinInstalledPackage(stack.programDir);
+  return stack;
+}
+
+/**
+ * Makes the program load the package `scripts/install-local.sh` installed in the repo's
+ * node_modules, whatever else lies on the way up: the harness copies programs under
+ * `.work/e2e/`, where a stray `node_modules/pulumi-sessions` left by another run would win.
+ */
+function pinInstalledPackage(programDir: string): void {
+  const installed = path.join(repoRoot, "node_modules", "pulumi-sessions");
+  const link = path.join(programDir, "node_modules", "pulumi-sessions");
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.symlinkSync(installed, link, "dir");
+}
+
+/**
+ * Records every WebSocket URL and token the cloud hands out from now on (they are only ever in
+ * StartTerminalSession's answer), so a scan can look for the real values, not just patterns.
+ */
+export function recordIssuedSecrets(cloud: LocalCloud): string[] {
+  const issued: string[] = [];
+  const open = cloud.dataPlane.open.bind(cloud.dataPlane);
+  cloud.dataPlane.open = (spec) => {
+    const channel = open(spec);
+    issued.push(spec.token, channel.url);
+    return channel;
+  };
+  return issued;
+}
+
+/** One ECS session as the admin API's snapshot shows it. */
+export interface CloudSession {
+  sessionId: string;
+  regionId: string;
+  instanceIds: string[];
+  /** Open or Ended. */
+  state: string;
+  /** Counts against the 100-per-region limit. */
+  active: boolean;
+  clientToken?: string;
+  connections: Array<{ status: string }>;
+}
+
+/** Every ECS session record the local cloud holds (open and ended). */
+export async function cloudSessions(cloud: LocalCloud): Promise<CloudSession[]> {
+  const all = await new AdminClient(cloud.url).sessions();
+  return (all.ecs ?? []) as CloudSession[];
+}
+
+/** The sessions not ended yet. */
+export async function openSessions(cloud: LocalCloud): Promise<CloudSession[]> {
+  return (await cloudSessions(cloud)).filter((s) => s.state === "Open");
+}
