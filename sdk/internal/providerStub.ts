@@ -23,21 +23,16 @@ export const PACKAGE_NAME = "pulumi-sessions";
  */
 export function providerStub(modulePath: string, exportName: string): dynamic.ResourceProvider {
   const specifier = `${PACKAGE_NAME}/dist/${modulePath}`;
-  // Everything below runs in the provider process; only `require` and the two strings are captured.
+  // Everything in `load` runs in the provider process and is stored in state with every
+  // resource, comments included: so none inside it. It requires the package by name, resolved
+  // from the program's directory, and says what to do when it is not installed there.
   const load = (): Required<dynamic.ResourceProvider> => {
-    let mod: Record<string, Required<dynamic.ResourceProvider>>;
     try {
-      // A runtime require by package name, resolved from the program's directory.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      mod = require(specifier);
+      return require(specifier)[exportName];
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code !== "MODULE_NOT_FOUND") throw err;
-      throw new Error(
-        `cannot load ${specifier} from ${process.cwd()}: install pulumi-sessions in the program's node_modules (${String(err)})`,
-      );
+      if ((err as { code?: string }).code !== "MODULE_NOT_FOUND") throw err;
+      throw new Error(`install pulumi-sessions where the program is (${process.cwd()}): ${err}`);
     }
-    return mod[exportName];
   };
   return {
     configure: async (req) => load().configure(req),

@@ -122,20 +122,24 @@ export async function createSessionStack(options: SessionStackOptions): Promise<
     env: options.env,
     stackName: `s${uniqueSuffix()}`,
   });
-  pinInstalledPackage(stack.programDir);
+  await pinInstalledPackage(stack.programDir);
   return stack;
 }
 
 /**
- * Makes the program load the package `scripts/install-local.sh` installed in the repo's
- * node_modules, whatever else lies on the way up: the harness copies programs under
- * `.work/e2e/`, where a stray `node_modules/pulumi-sessions` left by another run would win.
+ * Gives the program its own copy of the package `scripts/install-local.sh` installed in the
+ * repo's node_modules, laid out as `npm install` would. A copy, not the shared folder: other runs
+ * reinstall that folder (remove, then copy) while long scenarios are under way, and the harness
+ * copies programs under `.work/e2e/`, where a stray `node_modules/pulumi-sessions` would win.
  */
-function pinInstalledPackage(programDir: string): void {
+async function pinInstalledPackage(programDir: string): Promise<void> {
   const installed = path.join(repoRoot, "node_modules", "pulumi-sessions");
-  const link = path.join(programDir, "node_modules", "pulumi-sessions");
-  fs.mkdirSync(path.dirname(link), { recursive: true });
-  fs.symlinkSync(installed, link, "dir");
+  // A reinstall by another run takes seconds: wait for it rather than fail.
+  for (let waited = 0; !fs.existsSync(path.join(installed, "dist", "sdk", "index.js")); waited += 200) {
+    if (waited > 60_000) throw new Error(`${installed} is not installed: run scripts/install-local.sh`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  fs.cpSync(installed, path.join(programDir, "node_modules", "pulumi-sessions"), { recursive: true });
 }
 
 /**
