@@ -5,56 +5,22 @@
  * engine recorded, state and cloud must agree afterwards, and destroy must leave nothing live.
  */
 import * as path from "node:path";
-import { AdminClient } from "../../emulator/admin/client";
-import type { LocalCloud } from "../../emulator/server";
-import type { TestStack } from "../e2e/harness";
 import {
   cloudSessions,
-  createSessionStack,
-  LOCAL_KEY,
   openSessions,
-  recordIssuedSecrets,
-  startCloudFor,
-  targetsFor,
   TERMINAL_SESSION_TYPE,
+  useSessionScenario,
 } from "../support/localCloudStack";
 import { childPids } from "../support/processes";
-import { scanForSecrets } from "../support/secretsScan";
 
 jest.setTimeout(600_000);
 
-const COUNT = 50;
-const PROGRAM = path.join(__dirname, "programs", "sessions");
-const targets = targetsFor(COUNT);
+const scenario = useSessionScenario(path.join(__dirname, "programs", "sessions"), 50);
 
 interface PendingOperation {
   type: string;
   resource: { urn: string };
 }
-
-let cloud: LocalCloud;
-let admin: AdminClient;
-let stack: TestStack;
-let issued: string[];
-
-beforeAll(async () => {
-  cloud = await startCloudFor(targets);
-  admin = new AdminClient(cloud.url);
-  issued = recordIssuedSecrets(cloud);
-  stack = await createSessionStack({
-    program: PROGRAM,
-    endpoint: cloud.url,
-    region: targets[0].region,
-    config: { "reliability:count": String(COUNT), "reliability:targets": JSON.stringify(targets) },
-  });
-});
-
-afterAll(async () => {
-  cloud?.faults.clear();
-  await stack?.destroy({ allowFailure: true });
-  stack?.cleanup();
-  await cloud?.stop();
-});
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -66,9 +32,14 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 
 test("up interrupted with SIGINT half-way, then refresh and destroy leave nothing behind", async () => {
   // One second per start: 50 sessions at the engine's default parallelism (8) take ~7 s.
-  await admin.addFault({ service: "ecs", action: "StartTerminalSession", kind: "latency", latencyMs: 1000 });
-  const up = stack.up({ allowFailure: true });
-  await until(async () => (await cloudSessions(cloud)).length >= 16, "16 sessions to exist");
+  await scenario.admin.addFault({
+    service: "ecs",
+    action: "StartTerminalSession",
+    kind: "latency",
+    latencyMs: 1000,
+  });
+  const up = scenario.stack.up({ allowFailure: true });
+  await until(async () => (await cloudSessions(scenario.cloud)).length >= 16, "16 sessions to exist");
   const [pid] = childPids("pulumi");
   expect(pid).toBeDefined();
   process.kill(pid, "SIGINT");
@@ -77,32 +48,27 @@ test("up interrupted with SIGINT half-way, then refresh and destroy leave nothin
   expect(interrupted.code).not.toBe(0);
   expect(interrupted.stdout).toMatch(/\^C received; cancelling/);
   expect(interrupted.stdout + interrupted.stderr).toMatch(/update cancel+ed/);
-  const created = await cloudSessions(cloud);
-  expect(created.length).toBeLessThan(COUNT);
+  const created = await cloudSessions(scenario.cloud);
+  expect(created.length).toBeLessThan(scenario.count);
 
   // Ctrl-C lets the creates under way finish and records them: no pending operation is left.
   // (A second Ctrl-C, "terminate immediately", does leave pending creates; see the README of
   // this suite for why 3.248 cannot recover those without leaking sessions.)
-  const exported = JSON.parse(await stack.exportText()) as {
+  const exported = JSON.parse(await scenario.stack.exportText()) as {
     deployment: { pending_operations?: PendingOperation[] };
   };
   expect(exported.deployment.pending_operations ?? []).toEqual([]);
 
   // State and cloud agree: every session the cloud started is in state, nothing else is.
-  const inState = await stack.resourcesOfType(TERMINAL_SESSION_TYPE);
+  const inState = await scenario.stack.resourcesOfType(TERMINAL_SESSION_TYPE);
   expect(inState.map((r) => r.id).sort()).toEqual(created.map((s) => s.sessionId).sort());
-  expect(
-    scanForSecrets({ "stack export": await stack.exportText(), "raw state": stack.rawState() }, [
-      LOCAL_KEY.accessKeySecret,
-      ...issued,
-    ]),
-  ).toEqual([]);
+  expect(await scenario.secretsInState()).toEqual([]);
 
-  cloud.faults.clear();
-  await stack.refresh();
-  expect((await stack.resourcesOfType(TERMINAL_SESSION_TYPE)).length).toBe(created.length);
+  scenario.cloud.faults.clear();
+  await scenario.stack.refresh();
+  expect((await scenario.stack.resourcesOfType(TERMINAL_SESSION_TYPE)).length).toBe(created.length);
 
-  await stack.destroy();
-  expect(await openSessions(cloud)).toEqual([]);
-  expect(await stack.resourcesOfType(TERMINAL_SESSION_TYPE)).toEqual([]);
+  await scenario.stack.destroy();
+  expect(await openSessions(scenario.cloud)).toEqual([]);
+  expect(await scenario.stack.resourcesOfType(TERMINAL_SESSION_TYPE)).toEqual([]);
 });

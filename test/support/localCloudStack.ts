@@ -11,6 +11,7 @@ import type { LocalCloudConfigInput } from "../../emulator/config";
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from "../../emulator/server";
 import { TestStack, uniqueSuffix } from "../e2e/harness";
 import { repoRoot } from "../e2e/paths";
+import { scanForSecrets, type SecretFinding } from "./secretsScan";
 
 /** The Pulumi type token of TerminalSession. */
 export const TERMINAL_SESSION_TYPE = "pulumi-nodejs:dynamic/alicloud:TerminalSession";
@@ -129,7 +130,7 @@ export async function createSessionStack(options: SessionStackOptions): Promise<
 /**
  * Gives the program its own copy of the package `scripts/install-local.sh` installed in the
  * repo's node_modules, laid out as `npm install` would. A copy, not the shared folder: other runs
- * reinstall that folder (remove, then copy) while long scenarios are under way, and the harness
+ * reinstall that folder (swapping it) while long scenarios are under way, and the harness
  * copies programs under `.work/e2e/`, where a stray `node_modules/pulumi-sessions` would win.
  */
 async function pinInstalledPackage(programDir: string): Promise<void> {
@@ -155,6 +156,54 @@ export function recordIssuedSecrets(cloud: LocalCloud): string[] {
     return channel;
   };
   return issued;
+}
+
+/** A test file's scenario: a stack of `count` sessions on a fresh local cloud of its own. */
+export interface SessionScenario {
+  readonly count: number;
+  cloud: LocalCloud;
+  admin: AdminClient;
+  stack: TestStack;
+  /** Every WebSocket URL and token the cloud issued (see {@link recordIssuedSecrets}). */
+  issued: string[];
+  /** What of the key's secret and the issued URLs and tokens stands in plaintext in state. */
+  secretsInState(): Promise<SecretFinding[]>;
+}
+
+/**
+ * Sets the scenario up before the file's tests (cloud, admin client, secrets recorder, stack of
+ * `program` with `reliability:count` sessions spread by {@link targetsFor}) and tears it down after.
+ */
+export function useSessionScenario(program: string, count: number): SessionScenario {
+  const targets = targetsFor(count);
+  const scenario = {
+    count,
+    async secretsInState() {
+      const documents = {
+        "stack export": await scenario.stack.exportText(),
+        "raw state": scenario.stack.rawState(),
+      };
+      return scanForSecrets(documents, [LOCAL_KEY.accessKeySecret, ...scenario.issued]);
+    },
+  } as SessionScenario;
+  beforeAll(async () => {
+    scenario.cloud = await startCloudFor(targets);
+    scenario.admin = new AdminClient(scenario.cloud.url);
+    scenario.issued = recordIssuedSecrets(scenario.cloud);
+    scenario.stack = await createSessionStack({
+      program,
+      endpoint: scenario.cloud.url,
+      region: targets[0].region,
+      config: { "reliability:count": String(count), "reliability:targets": JSON.stringify(targets) },
+    });
+  });
+  afterAll(async () => {
+    scenario.cloud?.faults.clear();
+    await scenario.stack?.destroy({ allowFailure: true });
+    scenario.stack?.cleanup();
+    await scenario.cloud?.stop();
+  });
+  return scenario;
 }
 
 /** One ECS session as the admin API's snapshot shows it. */
