@@ -1,13 +1,27 @@
 /**
- * Input bookkeeping for resources whose every input change replaces them (SsmSession and the
- * revocations): which properties of a bag are user inputs, and which of them changed.
+ * Input bookkeeping shared by the resources: which properties of a bag are user inputs, which of
+ * them changed, and the internal `__urn` input the resource classes pass to `check`.
  *
  * `diff` gets the old *outputs* (inputs plus computed values) and the new checked inputs, so
  * both sides are narrowed to the input keys first; an unknown new value (preview) counts as a
  * change, because it may turn out different.
  */
-import { canonicalJson } from "./resources/terminalSession";
 import { containsUnknown, dropNulls } from "./validation";
+
+/** Property the resource class sets to the resource's URN, so `check` can derive the client token. */
+export const URN_PROPERTY = "__urn";
+
+/** JSON with sorted keys: equal inputs give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
 
 /** The user inputs among `props`: only `keys`, without nulls (the engine's "unset"). */
 export function pickInputs(keys: readonly string[], props: Record<string, unknown>): Record<string, unknown> {
@@ -22,7 +36,14 @@ export function changedInputKeys(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): string[] {
-  const o = pickInputs(keys, olds);
-  const n = pickInputs(keys, news);
-  return keys.filter((k) => containsUnknown(n[k]) || canonicalJson(o[k]) !== canonicalJson(n[k]));
+  return differingKeys(keys, pickInputs(keys, olds), pickInputs(keys, news));
+}
+
+/** The keys whose value differs between two input bags already narrowed to inputs. */
+export function differingKeys(
+  keys: readonly string[],
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): string[] {
+  return keys.filter((k) => containsUnknown(news[k]) || canonicalJson(olds[k]) !== canonicalJson(news[k]));
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { URN_PROPERTY } from "./resources/terminalSession";
+import { URN_PROPERTY } from "./inputs";
 import {
   createRevocationProvider,
   describePlan,

@@ -23,8 +23,7 @@ import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ConfigSource, Environment } from "./config";
 import { ResourceInitError } from "./errors/base";
-import { changedInputKeys, pickInputs } from "./inputs";
-import { URN_PROPERTY } from "./resources/terminalSession";
+import { changedInputKeys, pickInputs, URN_PROPERTY } from "./inputs";
 import { containsUnknown, dropNulls, isAbsent, validate, type CheckFailure, type Fail } from "./validation";
 
 /** One live session a revocation ended or spared. */

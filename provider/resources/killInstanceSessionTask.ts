@@ -36,16 +36,8 @@ import {
   type ProviderSettings,
 } from "../config";
 import { hasErrorCode, ResourceInitError } from "../errors/base";
-import { canonicalJson } from "./terminalSession";
-import {
-  containsUnknown,
-  dropNulls,
-  isAbsent,
-  isKnown,
-  validate,
-  type CheckFailure,
-  type Fail,
-} from "../validation";
+import { differingKeys } from "../inputs";
+import { dropNulls, isAbsent, isKnown, validate, type CheckFailure, type Fail } from "../validation";
 import { waitFor } from "../wait";
 
 /** The Pulumi type token of the resource. */
@@ -515,9 +507,11 @@ function changed(
   news: Record<string, unknown>,
   keys: readonly string[],
 ): string[] {
-  const o = withKillTaskDefaults(killTaskUserInputs(olds));
-  const n = withKillTaskDefaults(killTaskUserInputs(news));
-  return keys.filter((k) => containsUnknown(n[k]) || canonicalJson(o[k]) !== canonicalJson(n[k]));
+  return differingKeys(
+    keys,
+    withKillTaskDefaults(killTaskUserInputs(olds)),
+    withKillTaskDefaults(killTaskUserInputs(news)),
+  );
 }
 
 /** Input names whose change replaces the resource (runs the kill again). */

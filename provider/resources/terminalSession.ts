@@ -31,6 +31,7 @@ import {
   type ProviderSettings,
 } from "../config";
 import { DescribeBatcher } from "../batch/describeBatcher";
+import { canonicalJson, pickInputs, URN_PROPERTY } from "../inputs";
 import { ResourceInitError } from "../errors/base";
 import {
   containsUnknown,
@@ -266,8 +267,6 @@ export const TERMINAL_SESSION_INPUT_KEYS = Object.keys(terminalSessionInputsSche
   keyof TerminalSessionInputs
 >;
 
-/** Property the resource class sets to the resource's URN, so `check` can derive the client token. */
-export const URN_PROPERTY = "__urn";
 const PROVIDER_PROPERTY = "__provider";
 
 // ---------------------------------------------------------------------------------------
@@ -358,22 +357,7 @@ export function terminalSessionRules(v: Record<string, unknown>, fail: Fail): vo
 
 /** The user inputs of a property bag, without internal properties, nulls or computed outputs. */
 export function userInputs(props: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of TERMINAL_SESSION_INPUT_KEYS)
-    if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
-  return dropNulls(out);
-}
-
-/** JSON with sorted keys: equal inputs give equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+  return pickInputs(TERMINAL_SESSION_INPUT_KEYS, props);
 }
 
 /** The inputs a client token stands for: everything sent to StartTerminalSession but the token. */

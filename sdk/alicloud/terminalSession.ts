@@ -7,11 +7,11 @@ import {
   TERMINAL_SESSION_INPUT_KEYS,
   TERMINAL_SESSION_SECRET_OUTPUTS,
   terminalSessionComputedSchema,
-  URN_PROPERTY,
   type TerminalSessionComputed,
   type TerminalSessionEncryptionOptions,
   type TerminalSessionInputs,
 } from "../../provider/resources/terminalSession";
+import { URN_PROPERTY } from "../../provider/inputs";
 import { providerStub } from "../internal/providerStub";
 import type { ArgsOf } from "../internal/types";
 

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { URN_PROPERTY } from "../../provider/resources/terminalSession";
+import { URN_PROPERTY } from "../../provider/inputs";
 import { revocationResultSchema, type RevocationSession } from "../../provider/revocation";
 
 /** One session a revocation ended or spared. */
