@@ -3,12 +3,12 @@
  * One entry per resource; the zod schemas and their doc comments are the single source.
  */
 import type { z } from "zod";
-import * as killInstanceSessionTask from "./resources/killInstanceSessionTask";
-import * as terminalSession from "./resources/terminalSession";
-import * as ssmSession from "./resources/ssmSession";
-import * as ssmSessionRevocation from "./resources/ssmSessionRevocation";
-import * as terminalSessionRevocation from "./resources/terminalSessionRevocation";
-import { revocationResultSchema } from "./revocation";
+import * as killInstanceSessionTask from "./schemas/killInstanceSessionTask";
+import * as terminalSession from "./schemas/terminalSession";
+import * as ssmSession from "./schemas/ssmSession";
+import * as ssmSessionRevocation from "./schemas/ssmSessionRevocation";
+import * as terminalSessionRevocation from "./schemas/terminalSessionRevocation";
+import { revocationResultSchema } from "./schemas/revocation";
 
 /** A resource as schema.json describes it. */
 export interface CatalogEntry {
@@ -40,7 +40,7 @@ export const catalog: readonly CatalogEntry[] = [
     token: "sessions:alicloud:TerminalSession",
     docFile: "docs/alicloud/terminal-session.md",
     sdk: { file: "sdk/alicloud/terminalSession.ts", className: "TerminalSession" },
-    sourceFile: "provider/resources/terminalSession.ts",
+    sourceFile: "provider/schemas/terminalSession.ts",
     inputs: { schema: terminalSession.terminalSessionInputsSchema, name: "terminalSessionInputsSchema" },
     outputs: { schema: terminalSession.terminalSessionComputedSchema, name: "terminalSessionComputedSchema" },
     secretInputs: [],
@@ -50,7 +50,7 @@ export const catalog: readonly CatalogEntry[] = [
     token: "sessions:alicloud:KillInstanceSessionTask",
     docFile: "docs/alicloud/kill-instance-session-task.md",
     sdk: { file: "sdk/alicloud/killInstanceSessionTask.ts", className: "KillInstanceSessionTask" },
-    sourceFile: "provider/resources/killInstanceSessionTask.ts",
+    sourceFile: "provider/schemas/killInstanceSessionTask.ts",
     inputs: {
       schema: killInstanceSessionTask.killInstanceSessionTaskInputsSchema,
       name: "killInstanceSessionTaskInputsSchema",
@@ -67,7 +67,7 @@ export const catalog: readonly CatalogEntry[] = [
     token: "sessions:alicloud:TerminalSessionRevocation",
     docFile: "docs/alicloud/terminal-session-revocation.md",
     sdk: { file: "sdk/alicloud/terminalSessionRevocation.ts", className: "TerminalSessionRevocation" },
-    sourceFile: "provider/resources/terminalSessionRevocation.ts",
+    sourceFile: "provider/schemas/terminalSessionRevocation.ts",
     inputs: {
       schema: terminalSessionRevocation.terminalSessionRevocationInputsSchema,
       name: "terminalSessionRevocationInputsSchema",
@@ -75,7 +75,7 @@ export const catalog: readonly CatalogEntry[] = [
     outputs: {
       schema: revocationResultSchema,
       name: "revocationResultSchema",
-      sourceFile: "provider/revocation.ts",
+      sourceFile: "provider/schemas/revocation.ts",
     },
     secretInputs: [],
     secretOutputs: [],
@@ -84,7 +84,7 @@ export const catalog: readonly CatalogEntry[] = [
     token: "sessions:aws:SsmSession",
     docFile: "docs/aws/ssm-session.md",
     sdk: { file: "sdk/aws/ssmSession.ts", className: "SsmSession" },
-    sourceFile: "provider/resources/ssmSession.ts",
+    sourceFile: "provider/schemas/ssmSession.ts",
     inputs: { schema: ssmSession.ssmSessionInputsSchema, name: "ssmSessionInputsSchema" },
     outputs: { schema: ssmSession.ssmSessionComputedSchema, name: "ssmSessionComputedSchema" },
     secretInputs: [],
@@ -94,7 +94,7 @@ export const catalog: readonly CatalogEntry[] = [
     token: "sessions:aws:SsmSessionRevocation",
     docFile: "docs/aws/ssm-session-revocation.md",
     sdk: { file: "sdk/aws/ssmSessionRevocation.ts", className: "SsmSessionRevocation" },
-    sourceFile: "provider/resources/ssmSessionRevocation.ts",
+    sourceFile: "provider/schemas/ssmSessionRevocation.ts",
     inputs: {
       schema: ssmSessionRevocation.ssmSessionRevocationInputsSchema,
       name: "ssmSessionRevocationInputsSchema",
@@ -102,7 +102,7 @@ export const catalog: readonly CatalogEntry[] = [
     outputs: {
       schema: revocationResultSchema,
       name: "revocationResultSchema",
-      sourceFile: "provider/revocation.ts",
+      sourceFile: "provider/schemas/revocation.ts",
     },
     secretInputs: [],
     secretOutputs: [],

@@ -3,16 +3,14 @@ import { URN_PROPERTY } from "./inputs";
 import {
   createRevocationProvider,
   describePlan,
-  distinctStrings,
   executeRevocation,
   mapLimit,
   planRevocation,
-  revocationResultSchema,
   summarizeRevocation,
   type RevocationCloud,
-  type RevocationSession,
 } from "./revocation";
 import { UNKNOWN } from "./validation";
+import { type RevocationSession, distinctStrings, revocationResultSchema } from "./schemas/revocation";
 
 const s = (sessionId: string, target = "t1", owner = "alice"): RevocationSession => ({
   sessionId,

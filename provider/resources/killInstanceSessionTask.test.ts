@@ -5,11 +5,11 @@ import { UNKNOWN } from "../validation";
 import {
   computedOutputs,
   createKillInstanceSessionTaskProvider,
-  DAS_REGION,
   killProblems,
   overallState,
   taskOutput,
 } from "./killInstanceSessionTask";
+import { DAS_REGION } from "../schemas/killInstanceSessionTask";
 
 process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
 

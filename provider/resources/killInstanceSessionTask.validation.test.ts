@@ -1,10 +1,7 @@
 import { UNKNOWN } from "../validation";
-import {
-  createKillInstanceSessionTaskProvider,
-  DATABASE_ID_PATTERNS,
-  KILL_TASK_DEFAULTS,
-  killInstanceSessionTaskWarnings,
-} from "./killInstanceSessionTask";
+import { createKillInstanceSessionTaskProvider } from "./killInstanceSessionTask";
+import { DATABASE_ID_PATTERNS } from "../schemas/killInstanceSessionTask";
+import { KILL_TASK_DEFAULTS, killInstanceSessionTaskWarnings } from "../schemas/killInstanceSessionTask";
 
 async function provider() {
   const p = createKillInstanceSessionTaskProvider({

@@ -8,7 +8,6 @@
  * still valid (10 minutes) or a connection is open. Expired sessions nobody is connected to
  * are left alone: nothing can use them any more.
  */
-import { z } from "zod";
 import {
   alicloudClientFor,
   endTerminalSession,
@@ -17,35 +16,13 @@ import {
   type AlicloudRpcClient,
 } from "../clients/alicloud";
 import { resolveProviderSettings, type ProviderSettings } from "../config";
-import {
-  createRevocationProvider,
-  distinctStrings,
-  type RevocationCloud,
-  type RevocationSession,
-} from "../revocation";
+import { createRevocationProvider, type RevocationCloud } from "../revocation";
 import { ruleMessage } from "../validation";
-
-/** The Pulumi type token of the resource. */
-export const TERMINAL_SESSION_REVOCATION_TYPE = "pulumi-nodejs:dynamic/alicloud:TerminalSessionRevocation";
-
-/** The inputs of a TerminalSessionRevocation, as users write them (see the field docs). */
-export const terminalSessionRevocationInputsSchema = z
-  .object({
-    /** The region of the instances (`RegionId`). Defaults to the stack's `alicloud:region`. */
-    region: z.string().min(1, "region must not be empty: leave it unset instead").optional(),
-    /** The instances whose live sessions are ended (`InstanceId`, one DescribeTerminalSessions listing each). */
-    instanceIds: distinctStrings("instanceIds", 1),
-    /** Spare sessions started by these principals (`PrincipalId`: account, RAM user or role caller ids). */
-    sparePrincipalIds: distinctStrings("sparePrincipalIds", 0).optional(),
-    /** Spare sessions that log in as these users (`Username`, e.g. a break-glass account). */
-    spareUsernames: distinctStrings("spareUsernames", 0).optional(),
-    /** Any values: when they change, the revocation runs again (the resource is replaced). */
-    triggers: z.array(z.unknown(), { error: "triggers must be a list" }).optional(),
-  })
-  .strict();
-
-/** The inputs of a TerminalSessionRevocation. */
-export type TerminalSessionRevocationInputs = z.input<typeof terminalSessionRevocationInputsSchema>;
+import { type RevocationSession } from "../schemas/revocation";
+import {
+  type TerminalSessionRevocationInputs,
+  terminalSessionRevocationInputsSchema,
+} from "../schemas/terminalSessionRevocation";
 
 type Checked = TerminalSessionRevocationInputs & { region: string };
 
@@ -101,5 +78,5 @@ export const terminalSessionRevocationCloud: RevocationCloud<ProviderSettings, A
   },
 };
 
-/** The provider instance the stub loads (`terminalSessionRevocationProvider` by name). */
+/** The provider instance `__provider` loads (`terminalSessionRevocationProvider` by name). */
 export const terminalSessionRevocationProvider = createRevocationProvider(terminalSessionRevocationCloud);

@@ -5,12 +5,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   KILL_INSTANCE_SESSION_TASK_SECRET_OUTPUTS,
+  KILL_INSTANCE_SESSION_TASK_TYPE,
   killInstanceSessionTaskComputedSchema,
   killInstanceSessionTaskWarnings,
   type KillInstanceSessionTaskInputs,
   type KillTaskOutput,
-} from "../../provider/resources/killInstanceSessionTask";
-import { providerStub } from "../internal/providerStub";
+} from "../../provider/schemas/killInstanceSessionTask";
+import { DynamicResource, type DynamicResourceKind } from "../internal/dynamicResource";
 import type { ArgsOf } from "../internal/types";
 
 /** The arguments of a {@link KillInstanceSessionTask}; every field is documented on the provider's schema. */
@@ -22,15 +23,15 @@ export type KillInstanceSessionTaskResult = KillTaskOutput;
 /** One session a task looked at, with the reason it was or was not killed. */
 export type KillInstanceSessionTaskSession = KillTaskOutput["sessions"][number];
 
-/** Created once per program: the dynamic resource caches the serialized text per provider object. */
-const provider = providerStub(
-  "provider/resources/killInstanceSessionTask",
-  "killInstanceSessionTaskProvider",
-);
-
-/** The Pulumi type token (`pulumi-nodejs:dynamic/alicloud:KillInstanceSessionTask`). */
-const MODULE = "alicloud";
-const TYPE = "KillInstanceSessionTask";
+const KIND: DynamicResourceKind = {
+  token: KILL_INSTANCE_SESSION_TASK_TYPE,
+  provider: {
+    modulePath: "provider/resources/killInstanceSessionTask",
+    exportName: "killInstanceSessionTaskProvider",
+  },
+  propertyKeys: Object.keys(killInstanceSessionTaskComputedSchema.shape),
+  secretOutputs: KILL_INSTANCE_SESSION_TASK_SECRET_OUTPUTS,
+};
 
 /**
  * Kills sessions on an RDS MySQL instance or a PolarDB MySQL cluster with a DAS task
@@ -40,7 +41,7 @@ const TYPE = "KillInstanceSessionTask";
  * waits for the task and fails when a session that should have died did not.
  * `dbUserPassword` is always a secret.
  */
-export class KillInstanceSessionTask extends pulumi.dynamic.Resource {
+export class KillInstanceSessionTask extends DynamicResource {
   /** The DAS task ids: one, or one per node for a PolarDB cluster drained without `nodeId`. */
   declare public readonly taskIds: pulumi.Output<string[]>;
   /** RUNNING while any task runs, else ERROR or FAILURE if any task ended so, else SUCCESS. */
@@ -84,29 +85,16 @@ export class KillInstanceSessionTask extends pulumi.dynamic.Resource {
    * @param opts Resource options; `dbUserPassword` is always added to `additionalSecretOutputs`.
    */
   constructor(name: string, args: KillInstanceSessionTaskArgs, opts: pulumi.CustomResourceOptions = {}) {
-    const computed = Object.fromEntries(
-      Object.keys(killInstanceSessionTaskComputedSchema.shape).map((k) => [k, undefined]),
-    );
-    const props: Record<string, unknown> = {
-      ...computed,
-      ...args,
-      // Secret in state even when the program passes a plain string: the engine keeps an
-      // output secret only when the input of the same name was.
-      dbUserPassword: pulumi.secret(args.dbUserPassword),
-    };
     super(
-      provider,
+      KIND,
       name,
-      props,
       {
-        ...opts,
-        additionalSecretOutputs: [
-          ...(opts.additionalSecretOutputs ?? []),
-          ...KILL_INSTANCE_SESSION_TASK_SECRET_OUTPUTS,
-        ],
+        ...args,
+        // Secret in state even when the program passes a plain string: the engine keeps an
+        // output secret only when the input of the same name was.
+        dbUserPassword: pulumi.secret(args.dbUserPassword),
       },
-      MODULE,
-      TYPE,
+      opts,
     );
     // Valid-but-surprising inputs get a warning on the resource (check can only fail).
     pulumi.all([args.killAllSessions, args.sessionIds]).apply(([killAllSessions, sessionIds]) => {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerStub } from "../internal/providerStub";
+import { providerModuleSource } from "../internal/dynamicResource";
 
 const registered: pulumi.runtime.MockResourceArgs[] = [];
 
@@ -52,14 +52,40 @@ describe("alicloud.TerminalSession (mocked engine)", () => {
     expect(typeof args.inputs.__provider).toBe("string");
   });
 
-  test("the serialized provider is a small stub that loads the package by name", () => {
+  test("__provider is the short module that loads the package's provider by name", () => {
     const text = registered.find((r) => r.name === "shell")!.inputs.__provider as string;
-    console.log(`serialized __provider: ${Buffer.byteLength(text)} bytes`);
-    expect(Buffer.byteLength(text)).toBeLessThan(3000);
-    expect(text).toContain("pulumi-sessions");
-    expect(text).toContain("provider/resources/terminalSession");
-    // Nothing heavy or secret is captured by value.
-    expect(text).not.toMatch(/zod|openapi|accessKey|ZodObject/i);
+    expect(text).toBe(
+      providerModuleSource({
+        modulePath: "provider/resources/terminalSession",
+        exportName: "terminalSessionProvider",
+      }),
+    );
+    expect(Buffer.byteLength(text)).toBeLessThan(400);
+  });
+
+  test("leaves Error.stackTraceLimit as it was, and errors thrown while registering keep the caller's stack", () => {
+    const before = Error.stackTraceLimit;
+    new alicloud.TerminalSession("plain", { instanceIds: ["i-3"] });
+    expect(Error.stackTraceLimit).toBe(before);
+    let thrown: Error | undefined;
+    try {
+      new alicloud.TerminalSession(
+        "broken",
+        { instanceIds: ["i-3"] },
+        {
+          transformations: [
+            () => {
+              throw new Error("transformation failed");
+            },
+          ],
+        },
+      );
+    } catch (err) {
+      thrown = err as Error;
+    }
+    expect(thrown?.message).toBe("transformation failed");
+    expect(thrown?.stack).toContain("terminalSession.test.ts");
+    expect(Error.stackTraceLimit).toBe(before);
   });
 
   test("exposes outputs (declared, not reset by class fields)", async () => {
@@ -84,15 +110,6 @@ describe("alicloud.TerminalSession (mocked engine)", () => {
     const args = registered.find((r) => r.name === "child")!;
     expect(args.inputs.__urn).toBe(
       "urn:pulumi:dev::proj::test:index:Group$pulumi-nodejs:dynamic/alicloud:TerminalSession::child",
-    );
-  });
-});
-
-describe("providerStub", () => {
-  test("says how to fix a missing package", async () => {
-    const stub = providerStub("provider/resources/doesNotExist", "x");
-    await expect(stub.check!({}, {})).rejects.toThrow(
-      /install pulumi-sessions where the program is \(.*\): .*Cannot find module/,
     );
   });
 });

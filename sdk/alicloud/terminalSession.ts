@@ -6,13 +6,13 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   TERMINAL_SESSION_INPUT_KEYS,
   TERMINAL_SESSION_SECRET_OUTPUTS,
+  TERMINAL_SESSION_TYPE,
   terminalSessionComputedSchema,
   type TerminalSessionComputed,
   type TerminalSessionEncryptionOptions,
   type TerminalSessionInputs,
-} from "../../provider/resources/terminalSession";
-import { URN_PROPERTY } from "../../provider/inputs";
-import { providerStub } from "../internal/providerStub";
+} from "../../provider/schemas/terminalSession";
+import { DynamicResource, type DynamicResourceKind } from "../internal/dynamicResource";
 import type { ArgsOf } from "../internal/types";
 
 /** The arguments of a {@link TerminalSession}; every field is documented on the provider's schema. */
@@ -23,12 +23,14 @@ export type TerminalSessionConnection = TerminalSessionComputed["connections"][n
 
 export type { TerminalSessionEncryptionOptions };
 
-/** Created once per program: the dynamic resource caches the serialized text per provider object. */
-const provider = providerStub("provider/resources/terminalSession", "terminalSessionProvider");
-
-/** The Pulumi type token (`pulumi-nodejs:dynamic/alicloud:TerminalSession`). */
-const MODULE = "alicloud";
-const TYPE = "TerminalSession";
+const KIND: DynamicResourceKind = {
+  token: TERMINAL_SESSION_TYPE,
+  provider: { modulePath: "provider/resources/terminalSession", exportName: "terminalSessionProvider" },
+  propertyKeys: [...TERMINAL_SESSION_INPUT_KEYS, ...Object.keys(terminalSessionComputedSchema.shape)],
+  secretOutputs: TERMINAL_SESSION_SECRET_OUTPUTS,
+  // The provider derives the default ClientToken from it.
+  passUrn: true,
+};
 
 /**
  * An ECS Session Manager session (StartTerminalSession): a WebSocket URL, valid 10 minutes,
@@ -36,7 +38,7 @@ const TYPE = "TerminalSession";
  * replaces it (the old session is ended first). Destroy ends it; refresh drops it once it is
  * ended or expired. `webSocketUrl` and `securityToken` are secrets.
  */
-export class TerminalSession extends pulumi.dynamic.Resource {
+export class TerminalSession extends DynamicResource {
   /** The session id (`s-...`), also the resource id. */
   declare public readonly sessionId: pulumi.Output<string>;
   /** The WebSocket URL to connect to; valid 10 minutes after creation. Secret; empty when adopted. */
@@ -93,28 +95,6 @@ export class TerminalSession extends pulumi.dynamic.Resource {
    *   `additionalSecretOutputs`.
    */
   constructor(name: string, args: TerminalSessionArgs, opts: pulumi.CustomResourceOptions = {}) {
-    // Every output needs a key in props, or the resource object gets no property for it
-    // (e.g. `region` and `clientToken`, which check fills in when they are not set).
-    const keys = [...TERMINAL_SESSION_INPUT_KEYS, ...Object.keys(terminalSessionComputedSchema.shape)];
-    const props: Record<string, unknown> = {
-      ...Object.fromEntries(keys.map((k) => [k, undefined])),
-      ...args,
-      // The provider derives the default ClientToken from it (dynamic providers never see the URN).
-      [URN_PROPERTY]: pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${TYPE}`, opts.parent),
-    };
-    super(
-      provider,
-      name,
-      props,
-      {
-        ...opts,
-        additionalSecretOutputs: [
-          ...(opts.additionalSecretOutputs ?? []),
-          ...TERMINAL_SESSION_SECRET_OUTPUTS,
-        ],
-      },
-      MODULE,
-      TYPE,
-    );
+    super(KIND, name, args, opts);
   }
 }

@@ -4,10 +4,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {
+  TERMINAL_SESSION_REVOCATION_TYPE,
   terminalSessionRevocationInputsSchema,
   type TerminalSessionRevocationInputs,
-} from "../../provider/resources/terminalSessionRevocation";
-import { providerStub } from "../internal/providerStub";
+} from "../../provider/schemas/terminalSessionRevocation";
 import { SessionRevocationResource } from "../internal/sessionRevocation";
 import type { ArgsOf } from "../internal/types";
 
@@ -16,11 +16,13 @@ export type { RevokedSession } from "../internal/sessionRevocation";
 /** The arguments of a {@link TerminalSessionRevocation}; every field is documented on the provider's schema. */
 export type TerminalSessionRevocationArgs = ArgsOf<TerminalSessionRevocationInputs>;
 
-/** Created once per program: the dynamic resource caches the serialized text per provider object. */
-const provider = providerStub(
-  "provider/resources/terminalSessionRevocation",
-  "terminalSessionRevocationProvider",
-);
+const KIND = {
+  token: TERMINAL_SESSION_REVOCATION_TYPE,
+  provider: {
+    modulePath: "provider/resources/terminalSessionRevocation",
+    exportName: "terminalSessionRevocationProvider",
+  },
+};
 
 /**
  * Ends every live ECS Session Manager session on the given instances (DescribeTerminalSessions,
@@ -43,7 +45,6 @@ export class TerminalSessionRevocation extends SessionRevocationResource {
    * @param opts Resource options.
    */
   constructor(name: string, args: TerminalSessionRevocationArgs, opts: pulumi.CustomResourceOptions = {}) {
-    const keys = Object.keys(terminalSessionRevocationInputsSchema.shape);
-    super(provider, ["alicloud", "TerminalSessionRevocation"], keys, name, args, opts);
+    super(KIND, Object.keys(terminalSessionRevocationInputsSchema.shape), name, args, opts);
   }
 }

@@ -51,7 +51,7 @@ describe("aws resources (mocked engine)", () => {
     await Promise.all([output(session.id), output(revocation.id), output(ecsRevocation.id)]);
   });
 
-  test("register their dynamic types with the inputs and a small provider stub", () => {
+  test("register their dynamic types with the inputs and a short provider module", () => {
     const byName = Object.fromEntries(registered.map((r) => [r.name, r]));
     expect(byName.tunnel.type).toBe("pulumi-nodejs:dynamic/aws:SsmSession");
     expect(byName.tunnel.inputs.parameters).toEqual({ portNumber: ["5432"] });
@@ -66,9 +66,8 @@ describe("aws resources (mocked engine)", () => {
       ["kick-ecs", "provider/resources/terminalSessionRevocation"],
     ]) {
       const text = byName[name].inputs.__provider as string;
-      expect(Buffer.byteLength(text)).toBeLessThan(3000);
-      expect(text).toContain(`pulumi-sessions/dist/${module}`);
-      expect(text).not.toMatch(/zod|aws-sdk|secretKey|ZodObject/i);
+      expect(Buffer.byteLength(text)).toBeLessThan(400);
+      expect(text).toContain(`require("pulumi-sessions/dist/${module}")`);
     }
   });
 

@@ -6,21 +6,22 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   SSM_SESSION_INPUT_KEYS,
   SSM_SESSION_SECRET_OUTPUTS,
+  SSM_SESSION_TYPE,
   ssmSessionComputedSchema,
   type SsmSessionInputs,
-} from "../../provider/resources/ssmSession";
-import { providerStub } from "../internal/providerStub";
+} from "../../provider/schemas/ssmSession";
+import { DynamicResource, type DynamicResourceKind } from "../internal/dynamicResource";
 import type { ArgsOf } from "../internal/types";
 
 /** The arguments of an {@link SsmSession}; every field is documented on the provider's schema. */
 export type SsmSessionArgs = ArgsOf<SsmSessionInputs>;
 
-/** Created once per program: the dynamic resource caches the serialized text per provider object. */
-const provider = providerStub("provider/resources/ssmSession", "ssmSessionProvider");
-
-/** The Pulumi type token (`pulumi-nodejs:dynamic/aws:SsmSession`). */
-const MODULE = "aws";
-const TYPE = "SsmSession";
+const KIND: DynamicResourceKind = {
+  token: SSM_SESSION_TYPE,
+  provider: { modulePath: "provider/resources/ssmSession", exportName: "ssmSessionProvider" },
+  propertyKeys: [...SSM_SESSION_INPUT_KEYS, ...Object.keys(ssmSessionComputedSchema.shape)],
+  secretOutputs: SSM_SESSION_SECRET_OUTPUTS,
+};
 
 /**
  * A Session Manager session (StartSession) on an EC2 instance or managed node: a token and a
@@ -29,7 +30,7 @@ const TYPE = "SsmSession";
  * terminated). Destroy terminates it; refresh drops it once it is terminated or failed.
  * `tokenValue` and `streamUrl` are secrets.
  */
-export class SsmSession extends pulumi.dynamic.Resource {
+export class SsmSession extends DynamicResource {
   /** The session id, also the resource id. */
   declare public readonly sessionId: pulumi.Output<string>;
   /** The token that opens the session's data channel. Secret. */
@@ -66,19 +67,6 @@ export class SsmSession extends pulumi.dynamic.Resource {
    *   `additionalSecretOutputs`.
    */
   constructor(name: string, args: SsmSessionArgs, opts: pulumi.CustomResourceOptions = {}) {
-    // Every output needs a key in props, or the resource object gets no property for it
-    // (e.g. `region`, which check fills in when it is not set).
-    const keys = [...SSM_SESSION_INPUT_KEYS, ...Object.keys(ssmSessionComputedSchema.shape)];
-    super(
-      provider,
-      name,
-      { ...Object.fromEntries(keys.map((k) => [k, undefined])), ...args },
-      {
-        ...opts,
-        additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), ...SSM_SESSION_SECRET_OUTPUTS],
-      },
-      MODULE,
-      TYPE,
-    );
+    super(KIND, name, args, opts);
   }
 }

@@ -4,10 +4,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {
+  SSM_SESSION_REVOCATION_TYPE,
   ssmSessionRevocationInputsSchema,
   type SsmSessionRevocationInputs,
-} from "../../provider/resources/ssmSessionRevocation";
-import { providerStub } from "../internal/providerStub";
+} from "../../provider/schemas/ssmSessionRevocation";
 import { SessionRevocationResource } from "../internal/sessionRevocation";
 import type { ArgsOf } from "../internal/types";
 
@@ -16,8 +16,13 @@ export type { RevokedSession } from "../internal/sessionRevocation";
 /** The arguments of an {@link SsmSessionRevocation}; every field is documented on the provider's schema. */
 export type SsmSessionRevocationArgs = ArgsOf<SsmSessionRevocationInputs>;
 
-/** Created once per program: the dynamic resource caches the serialized text per provider object. */
-const provider = providerStub("provider/resources/ssmSessionRevocation", "ssmSessionRevocationProvider");
+const KIND = {
+  token: SSM_SESSION_REVOCATION_TYPE,
+  provider: {
+    modulePath: "provider/resources/ssmSessionRevocation",
+    exportName: "ssmSessionRevocationProvider",
+  },
+};
 
 /**
  * Terminates every live Session Manager session on the given managed nodes (DescribeSessions,
@@ -40,7 +45,6 @@ export class SsmSessionRevocation extends SessionRevocationResource {
    * @param opts Resource options.
    */
   constructor(name: string, args: SsmSessionRevocationArgs, opts: pulumi.CustomResourceOptions = {}) {
-    const keys = Object.keys(ssmSessionRevocationInputsSchema.shape);
-    super(provider, ["aws", "SsmSessionRevocation"], keys, name, args, opts);
+    super(KIND, Object.keys(ssmSessionRevocationInputsSchema.shape), name, args, opts);
   }
 }

@@ -2,16 +2,15 @@
  * What `alicloud.TerminalSessionRevocation` and `aws.SsmSessionRevocation` share: the result
  * outputs (one shape, `provider/revocation.ts`) and how their properties are laid out.
  */
-import * as pulumi from "@pulumi/pulumi";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { URN_PROPERTY } from "../../provider/inputs";
-import { revocationResultSchema, type RevocationSession } from "../../provider/revocation";
+import type * as pulumi from "@pulumi/pulumi";
+import { revocationResultSchema, type RevocationSession } from "../../provider/schemas/revocation";
+import { DynamicResource, type DynamicResourceKind } from "./dynamicResource";
 
 /** One session a revocation ended or spared. */
 export type RevokedSession = RevocationSession;
 
 /** A revocation resource: the record of one run, with what it ended and spared. */
-export abstract class SessionRevocationResource extends pulumi.dynamic.Resource {
+export abstract class SessionRevocationResource extends DynamicResource {
   /** Every session the run ended. */
   declare public readonly endedSessions: pulumi.Output<RevokedSession[]>;
   /** The ids of the ended sessions. */
@@ -36,27 +35,18 @@ export abstract class SessionRevocationResource extends pulumi.dynamic.Resource 
   declare public readonly triggers: pulumi.Output<unknown[] | undefined>;
 
   /**
-   * @param provider The provider stub of the concrete resource.
-   * @param type `[module, type]` of the token `pulumi-nodejs:dynamic/<module>:<type>`.
+   * @param kind The concrete resource's type and provider.
    * @param inputKeys The resource's input names.
    */
   protected constructor(
-    provider: dynamic.ResourceProvider,
-    [module, type]: [string, string],
+    kind: Pick<DynamicResourceKind, "token" | "provider">,
     inputKeys: readonly string[],
     name: string,
     args: object,
     opts: pulumi.CustomResourceOptions,
   ) {
-    // Every output needs a key in props, or the resource object gets no property for it
-    // (e.g. `region`, which check fills in when it is not set).
-    const keys = [...inputKeys, ...Object.keys(revocationResultSchema.shape)];
-    const props: Record<string, unknown> = {
-      ...Object.fromEntries(keys.map((k) => [k, undefined])),
-      ...args,
-      // Names the resource in the preview listing (dynamic providers never see the URN).
-      [URN_PROPERTY]: pulumi.createUrn(name, `pulumi-nodejs:dynamic/${module}:${type}`, opts.parent),
-    };
-    super(provider, name, props, opts, module, type);
+    const propertyKeys = [...inputKeys, ...Object.keys(revocationResultSchema.shape)];
+    // The URN names the resource in the preview listing.
+    super({ ...kind, propertyKeys, passUrn: true }, name, args, opts);
   }
 }

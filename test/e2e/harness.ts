@@ -34,6 +34,10 @@ export interface StateResource {
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   additionalSecretOutputs?: string[];
+  /** Where the program registered the resource (`project:///index.ts#12,5`). */
+  sourcePosition?: string;
+  /** The program's call stack at registration, innermost first. */
+  stackTrace?: { sourcePosition?: string }[];
 }
 
 export interface StackOptions {

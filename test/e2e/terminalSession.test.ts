@@ -150,12 +150,16 @@ describe("a TerminalSession through preview, up, refresh and destroy", () => {
     expect(outputs.creationTime).toMatch(/Z$/);
     expect((await sessions()).find((s) => s.sessionId === resource.id)?.state).toBe("Open");
 
-    // The provider in state is the small stub, not the provider's code.
+    // The provider in state is the short module that loads the package, not the provider's code.
     const stub = resource.inputs!.__provider as string;
-    console.log(`serialized __provider in state: ${Buffer.byteLength(stub)} bytes`);
-    expect(stub).toContain("require(specifier)");
-    expect(stub).toContain("pulumi-sessions/dist/provider/resources/terminalSession");
-    expect(Buffer.byteLength(stub)).toBeLessThan(4096);
+    expect(stub).toContain('require("pulumi-sessions/dist/provider/resources/terminalSession")');
+    expect(Buffer.byteLength(stub)).toBeLessThan(400);
+    // The SDK's registration shortcut (see sdk/internal/dynamicResource.ts) keeps the stack
+    // the engine records, down to the program's own line.
+    expect(resource.sourcePosition).toMatch(/terminalSession\.(ts|js)#\d+,\d+$/);
+    expect(resource.stackTrace?.map((f) => f.sourcePosition)).toContainEqual(
+      expect.stringMatching(/^project:\/\/\/index\.ts#\d+,\d+$/),
+    );
   });
 
   test("state holds neither the WebSocket URL, the security token nor any access key in plaintext", async () => {

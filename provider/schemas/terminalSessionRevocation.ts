@@ -1,0 +1,28 @@
+/**
+ * `alicloud.TerminalSessionRevocation`'s inputs (the outputs are the shared revocation result,
+ * `./revocation.ts`). No cloud client here: the SDK and the program load this.
+ */
+import { z } from "zod";
+import { distinctStrings } from "./revocation";
+
+/** The Pulumi type token of the resource. */
+export const TERMINAL_SESSION_REVOCATION_TYPE = "pulumi-nodejs:dynamic/alicloud:TerminalSessionRevocation";
+
+/** The inputs of a TerminalSessionRevocation, as users write them (see the field docs). */
+export const terminalSessionRevocationInputsSchema = z
+  .object({
+    /** The region of the instances (`RegionId`). Defaults to the stack's `alicloud:region`. */
+    region: z.string().min(1, "region must not be empty: leave it unset instead").optional(),
+    /** The instances whose live sessions are ended (`InstanceId`, one DescribeTerminalSessions listing each). */
+    instanceIds: distinctStrings("instanceIds", 1),
+    /** Spare sessions started by these principals (`PrincipalId`: account, RAM user or role caller ids). */
+    sparePrincipalIds: distinctStrings("sparePrincipalIds", 0).optional(),
+    /** Spare sessions that log in as these users (`Username`, e.g. a break-glass account). */
+    spareUsernames: distinctStrings("spareUsernames", 0).optional(),
+    /** Any values: when they change, the revocation runs again (the resource is replaced). */
+    triggers: z.array(z.unknown(), { error: "triggers must be a list" }).optional(),
+  })
+  .strict();
+
+/** The inputs of a TerminalSessionRevocation. */
+export type TerminalSessionRevocationInputs = z.input<typeof terminalSessionRevocationInputsSchema>;

@@ -1,0 +1,98 @@
+/**
+ * The base of every public resource class: a Pulumi dynamic resource whose `__provider` is a
+ * one-statement module that loads the provider from this package by name.
+ *
+ * A dynamic resource is a custom resource of type `pulumi-nodejs:dynamic/<module>:<Type>`,
+ * served by the Node.js dynamic provider that ships with the engine. That provider evaluates
+ * the resource's `__provider` property as a CommonJS module (it is stored in state as both an
+ * input and an output of every resource) and calls its `exports.handler()` to get the provider
+ * object; destroy and refresh run the text stored in state.
+ *
+ * `pulumi.dynamic.Resource` writes that text by closure-serializing a provider object: even a
+ * stub that only forwards to the package costs about 2.6 KB per copy (a wrapper per method),
+ * twice per resource, rewritten into the checkpoint on every step of every deployment. The text
+ * here is written directly, about 300 B, and always runs the installed version of the package,
+ * which must therefore keep reading state written by older versions.
+ *
+ * Requirement: `pulumi-sessions` must resolve from the program's directory (the dynamic
+ * provider process starts there), as it does after `npm install pulumi-sessions`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { URN_PROPERTY } from "../../provider/inputs";
+
+/** The npm name the provider is loaded through (package.json `exports`: `./dist/*`). */
+export const PACKAGE_NAME = "pulumi-sessions";
+
+/** The property the dynamic provider reads its code from. */
+const PROVIDER_PROPERTY = "__provider";
+
+/** What a resource class tells its base. */
+export interface DynamicResourceKind {
+  /** The type token, `pulumi-nodejs:dynamic/<module>:<Type>` (the provider's schema module has it). */
+  token: string;
+  /** The provider: the export `exportName` of `pulumi-sessions/dist/<modulePath>`. */
+  provider: { modulePath: string; exportName: string };
+  /**
+   * Every property the class exposes. Each needs a key in the registered properties, or the
+   * resource object gets no output for it (e.g. `region`, which check fills in when unset).
+   */
+  propertyKeys: readonly string[];
+  /** Outputs always added to `additionalSecretOutputs`. */
+  secretOutputs?: readonly string[];
+  /** Pass the resource's URN to the provider as `__urn` (dynamic providers never see it). */
+  passUrn?: boolean;
+}
+
+/**
+ * The `__provider` module text of a provider: `exports.handler` returns the provider object,
+ * or says how to fix a package that is not installed where the program is.
+ */
+export function providerModuleSource(provider: DynamicResourceKind["provider"]): string {
+  const specifier = JSON.stringify(`${PACKAGE_NAME}/dist/${provider.modulePath}`);
+  const hint = JSON.stringify(`install ${PACKAGE_NAME} where the program is (`);
+  return (
+    `exports.handler = () => { try { return require(${specifier})[${JSON.stringify(provider.exportName)}]; } ` +
+    `catch (e) { if (e.code !== "MODULE_NOT_FOUND") throw e; ` +
+    `throw new Error(${hint} + process.cwd() + "): " + e.message); } };\n`
+  );
+}
+
+/** A dynamic resource of this package (see the module comment). */
+export abstract class DynamicResource extends pulumi.CustomResource {
+  protected constructor(
+    kind: DynamicResourceKind,
+    name: string,
+    args: object,
+    opts: pulumi.CustomResourceOptions,
+  ) {
+    const { token } = kind;
+    const props: Record<string, unknown> = {
+      ...Object.fromEntries(kind.propertyKeys.map((k) => [k, undefined])),
+      ...args,
+      [PROVIDER_PROPERTY]: providerModuleSource(kind.provider),
+    };
+    if (kind.passUrn) props[URN_PROPERTY] = pulumi.createUrn(name, token, opts.parent);
+    const secretOutputs = kind.secretOutputs ?? [];
+    // The SDK formats a stack trace for each of the promises behind every output property
+    // (kept for its leaked-promise report), and under ts-node each frame goes through a
+    // source-map lookup: about a fifth of a second per 50 sessions of 25 outputs, on the
+    // critical path of `pulumi up`. Output creation is synchronous inside the constructor, so
+    // the limit is lowered for exactly that; the resource's own source position and stack
+    // trace are unaffected (the SDK lifts the limit for them itself).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(token, name, props, {
+        ...opts,
+        additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), ...secretOutputs],
+      });
+    } catch (err) {
+      // Thrown while the limit was 0 (bad options, a transformation): give it the caller's stack.
+      Error.stackTraceLimit = stackTraceLimit;
+      if (err instanceof Error) Error.captureStackTrace(err, DynamicResource);
+      throw err;
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+  }
+}
