@@ -1,5 +1,11 @@
 import { hasErrorCode, isErrorNamed, ProviderApiError, ResourceInitError } from "./base";
-import { ALICLOUD_API_ERROR, alicloudBodyError, AlicloudApiError, toAlicloudError } from "./alicloud";
+import {
+  ALICLOUD_API_ERROR,
+  alicloudBodyError,
+  AlicloudApiError,
+  toAlicloudError,
+  transportMessage,
+} from "./alicloud";
 
 /** The shape openapi-core throws for an HTTP error. */
 function sdkError(
@@ -80,6 +86,24 @@ describe("toAlicloudError", () => {
     });
     const timeout = Object.assign(new Error("ReadTimeout(100)"), { name: "RequestTimeoutError" });
     expect(toAlicloudError(timeout, "Op")).toMatchObject({ code: "RequestTimeout", transport: true });
+  });
+
+  test("a refused connection reads as one sentence, with the endpoint but not the query", () => {
+    const refused = Object.assign(
+      new Error(
+        "connect ECONNREFUSED 127.0.0.1:1POST http://127.0.0.1:1/?RegionId=cn-hangzhou&InstanceId.1=i-1&ClientToken=t failed.",
+      ),
+      { code: "ECONNREFUSED" },
+    );
+    const err = toAlicloudError(refused, "StartTerminalSession");
+    expect(err.message).toBe(
+      "StartTerminalSession failed with ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1 (POST http://127.0.0.1:1/). " +
+        "The request got no complete answer: check the endpoint and the network, then retry.",
+    );
+    expect(transportMessage("socket hang up")).toBe("socket hang up");
+    expect(transportMessage("GET https://ecs.aliyuncs.com/?a=b failed.")).toBe(
+      "GET https://ecs.aliyuncs.com/ failed",
+    );
   });
 
   test("a body that is not JSON is an InvalidResponse transport error", () => {

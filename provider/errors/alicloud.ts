@@ -112,7 +112,7 @@ export function toAlicloudError(err: unknown, operation: string, hints: ErrorHin
     return new AlicloudApiError({
       operation,
       code: nodeCode ?? "RequestTimeout",
-      cloudMessage: message,
+      cloudMessage: transportMessage(message),
       hint: "The request got no complete answer: check the endpoint and the network, then retry.",
       transport: true,
       cause: err,
@@ -129,6 +129,19 @@ export function toAlicloudError(err: unknown, operation: string, hints: ErrorHin
         : "The request could not be sent: see the message above.",
     cause: err,
   });
+}
+
+/**
+ * The SDK appends `<METHOD> <url> failed.` to Node's message with no space in between, and
+ * the URL carries the whole query (every parameter of the call): keep Node's words and the
+ * endpoint, e.g. `connect ECONNREFUSED 127.0.0.1:1 (POST http://127.0.0.1:1/)`.
+ */
+export function transportMessage(message: string): string {
+  const m = /^(.*?)\s*(GET|POST|PUT|DELETE|PATCH|HEAD) (\S+) failed\.?$/s.exec(message);
+  if (!m) return message;
+  const [, cause, method, url] = m;
+  const where = `${method} ${url.split("?")[0]}`;
+  return cause.trim() === "" ? `${where} failed` : `${cause.trim()} (${where})`;
 }
 
 function genericHint(status: number, recommend: string | undefined): string {

@@ -106,7 +106,7 @@ const cases: Array<{
     name: "an endpoint nothing listens on",
     options: async () => ({ endpoint: `http://127.0.0.1:${await closedPort()}` }),
     cause:
-      /failed with ECONNREFUSED: .*The request got no complete answer: check the endpoint and the network, then retry\./,
+      /failed with ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(POST http:\/\/127\.0\.0\.1:\d+\/\)\. The request got no complete answer: check the endpoint and the network, then retry\./,
   },
 ];
 

@@ -3,9 +3,10 @@
  * mapping in one place, over the official `@aws-sdk/client-ssm`.
  *
  * Retries are the SDK's own, set on purpose rather than left to defaults or `AWS_MAX_ATTEMPTS`:
- * - idempotent calls (DescribeSessions, TerminateSession): `retryMode: "standard"`,
- *   `maxAttempts: 5`: throttling, transient network failures and 5xx, with the SDK's
- *   exponential backoff and full jitter and its retry quota;
+ * - idempotent calls (DescribeSessions, TerminateSession): `retryMode: "standard"` with the
+ *   package's attempt budget (`DEFAULT_MAX_ATTEMPTS`, as for Alibaba Cloud): throttling,
+ *   transient network failures and 5xx, with the SDK's exponential backoff, full jitter and
+ *   retry quota;
  * - StartSession is not idempotent (the API has no client token), so after a 5xx or a lost
  *   response a retry could start a second session nobody tracks. It retries throttling only
  *   (the request was refused before anything happened), through {@link throttlingOnlyRetry}.
@@ -16,11 +17,11 @@
 import type * as Ssm from "@aws-sdk/client-ssm";
 import type { ErrorHints } from "../../errors/alicloud";
 import { toAwsError } from "../../errors/aws";
-import { backoffDelay, DEFAULT_BACKOFF } from "../../retry";
+import { backoffDelay, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../../retry";
 import type { AwsCredentialSource } from "./settings";
 
-/** Attempts per call, the first included, for calls safe to repeat. */
-export const SSM_MAX_ATTEMPTS = 5;
+/** Attempts per call, the first included: the same budget as every other call of the package. */
+export const SSM_MAX_ATTEMPTS = DEFAULT_MAX_ATTEMPTS;
 
 /** Request timeouts (ms): connect, and the whole response. */
 export const SSM_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 20_000 } as const;
