@@ -10,6 +10,7 @@
  * Options (or environment variables): --runs / BENCH_RUNS (up+destroy runs per variant, 5),
  * --transpile-only-runs / BENCH_TRANSPILE_ONLY_RUNS (attribution runs, 3; 0 skips),
  * --cold-runs / BENCH_COLD_RUNS (7), --scaling-runs / BENCH_SCALING_RUNS (3),
+ * --scaling-attribution-runs / BENCH_SCALING_ATTRIBUTION_RUNS (checkpoints off, 2; 0 skips),
  * --sizes / BENCH_SIZES (10,50,100), --only / BENCH_ONLY.
  */
 import * as fs from "node:fs";
@@ -33,6 +34,7 @@ interface Settings {
   transpileOnlyRuns: number;
   coldRuns: number;
   scalingRuns: number;
+  scalingAttributionRuns: number;
   sizes: number[];
   only: SuiteName[];
 }
@@ -67,6 +69,11 @@ export function parseSettings(argv: string[]): Settings {
     ),
     coldRuns: count(option(argv, "cold-runs", "BENCH_COLD_RUNS", "7"), "--cold-runs", 1),
     scalingRuns: count(option(argv, "scaling-runs", "BENCH_SCALING_RUNS", "3"), "--scaling-runs", 1),
+    scalingAttributionRuns: count(
+      option(argv, "scaling-attribution-runs", "BENCH_SCALING_ATTRIBUTION_RUNS", "2"),
+      "--scaling-attribution-runs",
+      0,
+    ),
     sizes: option(argv, "sizes", "BENCH_SIZES", "10,50,100")
       .split(",")
       .map((s) => count(s.trim(), "--sizes", 1))
@@ -93,7 +100,12 @@ async function main(): Promise<void> {
   const run: Record<SuiteName, () => Promise<SuiteResult>> = {
     upDestroy: () => upDestroySuite({ runs: settings.runs, transpileOnlyRuns: settings.transpileOnlyRuns }),
     coldStart: () => coldStartSuite({ runs: settings.coldRuns }),
-    scaling: () => scalingSuite({ sizes: settings.sizes, runs: settings.scalingRuns }),
+    scaling: () =>
+      scalingSuite({
+        sizes: settings.sizes,
+        runs: settings.scalingRuns,
+        attributionRuns: settings.scalingAttributionRuns,
+      }),
   };
   for (const name of SUITES) {
     if (!settings.only.includes(name)) continue;

@@ -34,6 +34,8 @@ export interface BenchStackOptions {
   transpileOnly?: boolean;
   /** How sessions are spread over regions and instances. */
   spread?: SpreadOptions;
+  /** More environment for every CLI call (engine settings such as `PULUMI_SKIP_CHECKPOINTS`). */
+  env?: Record<string, string>;
 }
 
 /** A stack ready for `up`, and what to clean up afterwards. */
@@ -47,7 +49,7 @@ export interface BenchStack {
 }
 
 function envFor(options: BenchStackOptions, probeFile: string): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...options.env };
   if (options.probe) {
     env.NODE_OPTIONS = `--require ${PROBE}`;
     env.PULUMI_SESSIONS_PROBE_FILE = probeFile;
