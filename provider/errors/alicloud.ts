@@ -7,26 +7,10 @@
  * through (`ECONNRESET`, "socket hang up"), httpx's `RequestTimeoutError`, and a
  * `SyntaxError` when an error body is not JSON.
  */
-import { ProviderApiError, type ErrorHints, type ProviderApiErrorInit } from "./base";
+import { ProviderApiError, TRANSPORT_ERROR_CODES, type ErrorHints, type ProviderApiErrorInit } from "./base";
 
 // Kept here too: operation modules of both clouds import it from this module.
 export type { ErrorHints };
-
-/** Node and httpx error codes that mean the request never got a complete answer. */
-export const TRANSPORT_ERROR_CODES: readonly string[] = [
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ESOCKETTIMEDOUT",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-  "ENETDOWN",
-  "UND_ERR_SOCKET",
-];
 
 /** Hints for codes any Alibaba Cloud API can return. */
 const COMMON_HINTS: ErrorHints = {

@@ -9,7 +9,8 @@
  * Below HTTP: Node's errors (`ECONNREFUSED`, ...), `TimeoutError`, a `SyntaxError` for a body
  * that is not JSON, and `CredentialsProviderError` when the default chain finds nothing.
  */
-import { TRANSPORT_ERROR_CODES, type ErrorHints } from "./alicloud";
+import type { ErrorHints } from "./alicloud";
+import { TRANSPORT_ERROR_CODES } from "./base";
 import { ProviderApiError, type ProviderApiErrorInit } from "./base";
 
 /** The name every AWS API error carries; match on it, not on the class. */

@@ -9,6 +9,22 @@
 /** Hints for the codes an operation documents: code -> what the user should do. */
 export type ErrorHints = Readonly<Record<string, string>>;
 
+/** Node, undici and httpx error codes that mean the request never got a complete answer. */
+export const TRANSPORT_ERROR_CODES: readonly string[] = [
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+];
+
 /** Which cloud an API error came from. */
 export type Cloud = "alicloud" | "aws";
 

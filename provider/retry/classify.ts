@@ -3,6 +3,7 @@
  * (`code`, `httpStatus`/`statusCode`, `name`, `transport`), so it works for every cloud and
  * for errors made by another copy of the module.
  */
+import { TRANSPORT_ERROR_CODES } from "../errors/base";
 
 /** Why a call failed, as far as retrying is concerned. */
 export type FailureClass = "throttling" | "transient" | "server" | "client";
@@ -17,22 +18,8 @@ export interface ClassifyOptions {
 
 const THROTTLING = /throttl|toomanyrequests|requestlimitexceeded|slowdown|ratelimit/i;
 
-/** Node/undici/httpx codes for a request that got no complete answer. */
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ESOCKETTIMEDOUT",
-  "EAI_AGAIN",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-  "ENETDOWN",
-  "UND_ERR_SOCKET",
-  "RequestTimeout",
-  "InvalidResponse",
-]);
+/** Codes of a request that got no complete answer: Node's, and this package's own two. */
+const NETWORK_CODES = new Set([...TRANSPORT_ERROR_CODES, "RequestTimeout", "InvalidResponse"]);
 
 function get(err: unknown, key: string): unknown {
   return err !== null && typeof err === "object" ? (err as Record<string, unknown>)[key] : undefined;
