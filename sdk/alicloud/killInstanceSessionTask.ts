@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
+  KILL_INSTANCE_SESSION_TASK_INPUT_KEYS,
   KILL_INSTANCE_SESSION_TASK_SECRET_OUTPUTS,
   KILL_INSTANCE_SESSION_TASK_TYPE,
   killInstanceSessionTaskComputedSchema,
@@ -29,7 +30,10 @@ const KIND: DynamicResourceKind = {
     modulePath: "provider/resources/killInstanceSessionTask",
     exportName: "killInstanceSessionTaskProvider",
   },
-  propertyKeys: Object.keys(killInstanceSessionTaskComputedSchema.shape),
+  propertyKeys: [
+    ...KILL_INSTANCE_SESSION_TASK_INPUT_KEYS,
+    ...Object.keys(killInstanceSessionTaskComputedSchema.shape),
+  ],
   secretOutputs: KILL_INSTANCE_SESSION_TASK_SECRET_OUTPUTS,
 };
 
@@ -60,6 +64,8 @@ export class KillInstanceSessionTask extends DynamicResource {
   declare public readonly instanceId: pulumi.Output<string>;
   /** The PolarDB node, if any. */
   declare public readonly nodeId: pulumi.Output<string | undefined>;
+  /** The PolarDB cluster's node ids, for a cluster-wide kill (see the input). */
+  declare public readonly clusterNodeIds: pulumi.Output<string[] | undefined>;
   /** The account DAS killed sessions as. */
   declare public readonly dbUser: pulumi.Output<string>;
   /** The password of `dbUser`. Secret. */
