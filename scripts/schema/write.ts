@@ -1,5 +1,6 @@
 /**
- * `npm run schema`: writes schema.json and the generated tables of the resource docs.
+ * `npm run schema`: writes schema.json, the generated tables of the resource docs and the SDK's
+ * plain public types (`sdk/schemaTypes.ts`).
  * `npm run schema -- --check`: fails, listing the files, when any of them is stale.
  */
 import * as fs from "node:fs";
@@ -7,6 +8,7 @@ import * as path from "node:path";
 import { catalog } from "../../provider/catalog";
 import { generateSchema } from "./generate";
 import { withTables } from "./docTables";
+import { generatePublicTypes, PUBLIC_TYPES_FILE } from "./publicTypes";
 
 /** Formats a generated file as `prettier --check` wants it. */
 export type Formatter = (text: string, filepath: string) => Promise<string>;
@@ -24,6 +26,10 @@ export async function generatedFiles(
 ): Promise<Map<string, string>> {
   const schema = generateSchema(repoRoot);
   const files = new Map<string, string>([["schema.json", `${JSON.stringify(schema, null, 2)}\n`]]);
+  files.set(
+    PUBLIC_TYPES_FILE,
+    await format(generatePublicTypes(repoRoot), path.join(repoRoot, PUBLIC_TYPES_FILE)),
+  );
   for (const entry of catalog) {
     const file = path.join(repoRoot, entry.docFile);
     const page = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : `# ${entry.sdk.className}\n`;

@@ -9,9 +9,8 @@ import {
   KILL_INSTANCE_SESSION_TASK_TYPE,
   killInstanceSessionTaskComputedSchema,
   killInstanceSessionTaskWarnings,
-  type KillInstanceSessionTaskInputs,
-  type KillTaskOutput,
 } from "../../provider/schemas/killInstanceSessionTask";
+import type { KillInstanceSessionTaskInputs, KillTaskOutput } from "../schemaTypes";
 import { DynamicResource, type DynamicResourceKind } from "../internal/dynamicResource";
 import type { ArgsOf } from "../internal/types";
 

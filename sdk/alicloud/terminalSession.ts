@@ -8,10 +8,12 @@ import {
   TERMINAL_SESSION_SECRET_OUTPUTS,
   TERMINAL_SESSION_TYPE,
   terminalSessionComputedSchema,
-  type TerminalSessionComputed,
-  type TerminalSessionEncryptionOptions,
-  type TerminalSessionInputs,
 } from "../../provider/schemas/terminalSession";
+import type {
+  TerminalSessionComputed,
+  TerminalSessionEncryptionOptions,
+  TerminalSessionInputs,
+} from "../schemaTypes";
 import { DynamicResource, type DynamicResourceKind } from "../internal/dynamicResource";
 import type { ArgsOf } from "../internal/types";
 

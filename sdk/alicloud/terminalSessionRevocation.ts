@@ -6,8 +6,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
   TERMINAL_SESSION_REVOCATION_TYPE,
   terminalSessionRevocationInputsSchema,
-  type TerminalSessionRevocationInputs,
 } from "../../provider/schemas/terminalSessionRevocation";
+import type { TerminalSessionRevocationInputs } from "../schemaTypes";
 import { SessionRevocationResource } from "../internal/sessionRevocation";
 import type { ArgsOf } from "../internal/types";
 

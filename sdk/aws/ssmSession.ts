@@ -8,8 +8,8 @@ import {
   SSM_SESSION_SECRET_OUTPUTS,
   SSM_SESSION_TYPE,
   ssmSessionComputedSchema,
-  type SsmSessionInputs,
 } from "../../provider/schemas/ssmSession";
+import type { SsmSessionInputs } from "../schemaTypes";
 import { DynamicResource, type DynamicResourceKind } from "../internal/dynamicResource";
 import type { ArgsOf } from "../internal/types";
 

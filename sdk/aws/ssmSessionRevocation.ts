@@ -6,8 +6,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
   SSM_SESSION_REVOCATION_TYPE,
   ssmSessionRevocationInputsSchema,
-  type SsmSessionRevocationInputs,
 } from "../../provider/schemas/ssmSessionRevocation";
+import type { SsmSessionRevocationInputs } from "../schemaTypes";
 import { SessionRevocationResource } from "../internal/sessionRevocation";
 import type { ArgsOf } from "../internal/types";
 

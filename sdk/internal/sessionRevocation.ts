@@ -3,7 +3,8 @@
  * outputs (one shape, `provider/revocation.ts`) and how their properties are laid out.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { revocationResultSchema, type RevocationSession } from "../../provider/schemas/revocation";
+import { revocationResultSchema } from "../../provider/schemas/revocation";
+import type { RevocationSession } from "../schemaTypes";
 import { DynamicResource, type DynamicResourceKind } from "./dynamicResource";
 
 /** One session a revocation ended or spared. */
