@@ -11,6 +11,13 @@ import { containsUnknown, dropNulls } from "./validation";
 /** Property the resource class sets to the resource's URN, so `check` can derive the client token. */
 export const URN_PROPERTY = "__urn";
 
+/**
+ * Property holding the module the dynamic provider loads the provider from. The engine's host
+ * adds it to outputs, but not to a failed create's properties: a provider must, or the
+ * partially created resource could not be read or deleted.
+ */
+export const PROVIDER_PROPERTY = "__provider";
+
 /** JSON with sorted keys: equal inputs give equal text. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;

@@ -23,7 +23,7 @@ import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ConfigSource, Environment } from "./config";
 import { ResourceInitError } from "./errors/base";
-import { changedInputKeys, pickInputs, URN_PROPERTY } from "./inputs";
+import { changedInputKeys, pickInputs, URN_PROPERTY, PROVIDER_PROPERTY } from "./inputs";
 import { containsUnknown, dropNulls, isAbsent, validate, type CheckFailure, type Fail } from "./validation";
 import {
   type RevocationResult,
@@ -213,8 +213,6 @@ export interface RevocationProviderDeps<S, C> {
   /** End calls in flight at once (default 4: a burst of 100 stays well under API rate limits). */
   concurrency?: number;
 }
-
-const PROVIDER_PROPERTY = "__provider";
 
 /** Builds a revocation provider for one cloud. */
 export function createRevocationProvider<S, C, I extends RevocationBaseInputs>(

@@ -35,7 +35,7 @@ import {
   type ProviderSettings,
 } from "../config";
 import { hasErrorCode, ResourceInitError } from "../errors/base";
-import { differingKeys } from "../inputs";
+import { differingKeys, PROVIDER_PROPERTY } from "../inputs";
 import { dropNulls, isAbsent, validate, type CheckFailure } from "../validation";
 import { waitFor } from "../wait";
 import {
@@ -50,8 +50,6 @@ import {
   killInstanceSessionTaskInputsSchema,
   killInstanceSessionTaskRules,
 } from "../schemas/killInstanceSessionTask";
-
-const PROVIDER_PROPERTY = "__provider";
 
 /** The user inputs of a property bag, without internal properties, nulls or computed outputs. */
 export function killTaskUserInputs(props: Record<string, unknown>): Record<string, unknown> {

@@ -27,7 +27,7 @@ import {
 } from "../clients/aws";
 import type { ConfigSource, Environment } from "../config";
 import { ResourceInitError } from "../errors/base";
-import { changedInputKeys, pickInputs } from "../inputs";
+import { changedInputKeys, pickInputs, PROVIDER_PROPERTY } from "../inputs";
 import { dropNulls, isAbsent, validate, type CheckFailure } from "../validation";
 import {
   SSM_SESSION_INPUT_KEYS,
@@ -35,8 +35,6 @@ import {
   type SsmSessionComputed,
   ssmSessionInputsSchema,
 } from "../schemas/ssmSession";
-
-const PROVIDER_PROPERTY = "__provider";
 
 /** The user inputs of a property bag, without internal properties, nulls or computed outputs. */
 export function ssmSessionUserInputs(props: Record<string, unknown>): Record<string, unknown> {

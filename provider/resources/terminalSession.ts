@@ -30,7 +30,7 @@ import {
   type ProviderSettings,
 } from "../config";
 import { DescribeBatcher } from "../batch/describeBatcher";
-import { canonicalJson, pickInputs, URN_PROPERTY } from "../inputs";
+import { canonicalJson, pickInputs, URN_PROPERTY, PROVIDER_PROPERTY } from "../inputs";
 import { ResourceInitError } from "../errors/base";
 import {
   containsUnknown,
@@ -49,8 +49,6 @@ import {
   terminalSessionInputsSchema,
   terminalSessionRules,
 } from "../schemas/terminalSession";
-
-const PROVIDER_PROPERTY = "__provider";
 
 /** The user inputs of a property bag, without internal properties, nulls or computed outputs. */
 export function userInputs(props: Record<string, unknown>): Record<string, unknown> {

@@ -18,13 +18,10 @@
  * provider process starts there), as it does after `npm install pulumi-sessions`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { URN_PROPERTY } from "../../provider/inputs";
+import { URN_PROPERTY, PROVIDER_PROPERTY } from "../../provider/inputs";
 
 /** The npm name the provider is loaded through (package.json `exports`: `./dist/*`). */
 export const PACKAGE_NAME = "pulumi-sessions";
-
-/** The property the dynamic provider reads its code from. */
-const PROVIDER_PROPERTY = "__provider";
 
 /** What a resource class tells its base. */
 export interface DynamicResourceKind {
