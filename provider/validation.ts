@@ -87,6 +87,11 @@ export function dropNulls<T>(value: T): T {
   return value;
 }
 
+/** Removes `undefined` members, one level deep (the engine's Struct conversion rejects them). */
+export function defined<T extends object>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
+
 /**
  * Turns zod issues into check failures, dropping those caused by unknown values.
  * The reason always starts with the property name: custom messages in our schemas already

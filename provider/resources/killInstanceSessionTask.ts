@@ -35,8 +35,8 @@ import {
   type ProviderSettings,
 } from "../config";
 import { hasErrorCode, ResourceInitError } from "../errors/base";
-import { differingKeys, PROVIDER_PROPERTY } from "../inputs";
-import { dropNulls, isAbsent, validate, type CheckFailure } from "../validation";
+import { differingKeys, pickInputs, PROVIDER_PROPERTY } from "../inputs";
+import { defined, dropNulls, isAbsent, validate, type CheckFailure } from "../validation";
 import { waitFor } from "../wait";
 import {
   DAS_REGION,
@@ -53,11 +53,7 @@ import {
 
 /** The user inputs of a property bag, without internal properties, nulls or computed outputs. */
 export function killTaskUserInputs(props: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of KILL_INSTANCE_SESSION_TASK_INPUT_KEYS) {
-    if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
-  }
-  return dropNulls(out);
+  return pickInputs(KILL_INSTANCE_SESSION_TASK_INPUT_KEYS, props);
 }
 
 /** The inputs with every absent default filled in. */
@@ -242,11 +238,6 @@ export class KillInstanceSessionTaskError extends Error {
     this.name = "KillInstanceSessionTaskError";
     this.code = code;
   }
-}
-
-/** Removes undefined members (the engine's Struct conversion rejects them). */
-function defined<T extends object>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** What a task is polled with. */

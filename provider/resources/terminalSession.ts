@@ -34,6 +34,7 @@ import { canonicalJson, pickInputs, URN_PROPERTY, PROVIDER_PROPERTY } from "../i
 import { ResourceInitError } from "../errors/base";
 import {
   containsUnknown,
+  defined,
   dropNulls,
   isAbsent,
   isUnknown,
@@ -135,11 +136,6 @@ function describedOutputs(record: TerminalSessionRecord | undefined): Partial<Te
     reportedPortNumber: record.portNumber,
     connections: record.connections.map((c) => dropNulls({ ...c })),
   };
-}
-
-/** Removes undefined members (the engine's Struct conversion rejects them). */
-function defined<T extends Record<string, unknown>>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Thrown when a create cannot be completed and no session of ours exists. */
