@@ -23,8 +23,14 @@ export interface ScalingOptions {
   attributionRuns: number;
 }
 
-/** The engine setting of the attribution runs. */
-const NO_CHECKPOINTS = { PULUMI_SKIP_CHECKPOINTS: "true" };
+/** How the engine runs: as users run it, or with its per-step checkpoint off (attribution). */
+interface EngineArm {
+  /** Added to the progress lines. */
+  label: string;
+  env: Record<string, string>;
+}
+const DEFAULT_ENGINE: EngineArm = { label: "", env: {} };
+const NO_CHECKPOINTS: EngineArm = { label: " (checkpoints off)", env: { PULUMI_SKIP_CHECKPOINTS: "true" } };
 
 interface SizeResult {
   n: number;
@@ -51,8 +57,8 @@ interface RunSample {
   peak: number;
 }
 
-async function runOnce(variant: Variant, n: number, env: Record<string, string>): Promise<RunSample> {
-  const bench = await benchStack(variant, n, { probe: true, env });
+async function runOnce(variant: Variant, n: number, arm: EngineArm): Promise<RunSample> {
+  const bench = await benchStack(variant, n, { probe: true, env: arm.env });
   try {
     const admin = bench.cloud ? new AdminClient(bench.cloud.url) : undefined;
     const regions = new Set(bench.cloud?.config.ecs.instances.map((i) => i.regionId)).size;
@@ -64,9 +70,8 @@ async function runOnce(variant: Variant, n: number, env: Record<string, string>)
     const byAction: Record<string, number> = {};
     for (const r of rows) byAction[r.action ?? "unknown"] = (byAction[r.action ?? "unknown"] ?? 0) + 1;
     const [, destroy] = await timed(() => bench.stack.destroy());
-    const tag = Object.keys(env).length > 0 ? " (checkpoints off)" : "";
     process.stderr.write(
-      `bench: ${variant}${tag} N=${n}: up ${Math.round(up)} ms, refresh ${Math.round(refresh)} ms (${rows.length} calls), destroy ${Math.round(destroy)} ms\n`,
+      `bench: ${variant}${arm.label} N=${n}: up ${Math.round(up)} ms, refresh ${Math.round(refresh)} ms (${rows.length} calls), destroy ${Math.round(destroy)} ms\n`,
     );
     return { up, refresh, destroy, calls: rows.length, byAction, regions, peak };
   } finally {
@@ -95,12 +100,12 @@ function sizeResult(n: number, samples: RunSample[]): SizeResult {
 async function measurePair(
   n: number,
   runs: number,
-  env: Record<string, string>,
+  arm: EngineArm,
 ): Promise<{ sessions: SizeResult; noop: SizeResult }> {
   const samples: Record<Variant, RunSample[]> = { sessions: [], noop: [] };
   for (let run = 0; run < runs; run++) {
     const order: Variant[] = run % 2 === 0 ? ["sessions", "noop"] : ["noop", "sessions"];
-    for (const variant of order) samples[variant].push(await runOnce(variant, n, env));
+    for (const variant of order) samples[variant].push(await runOnce(variant, n, arm));
   }
   return { sessions: sizeResult(n, samples.sessions), noop: sizeResult(n, samples.noop) };
 }
@@ -119,7 +124,7 @@ export async function scalingSuite(options: ScalingOptions): Promise<SuiteResult
   const offResults: SizeResult[] = [];
   const offBaseline: SizeResult[] = [];
   for (const n of options.sizes) {
-    const pair = await measurePair(n, options.runs, {});
+    const pair = await measurePair(n, options.runs, DEFAULT_ENGINE);
     results.push(pair.sessions);
     baseline.push(pair.noop);
     if (options.attributionRuns > 0) {

@@ -12,29 +12,17 @@
 import * as path from "node:path";
 import ts from "typescript";
 
-/** Every public type: its name in the generated file, where it is inferred, and under which name. */
-export const PUBLIC_TYPES: readonly { name: string; module: string; alias: string }[] = [
-  { name: "TerminalSessionInputs", module: "terminalSession", alias: "TerminalSessionInputs" },
-  {
-    name: "TerminalSessionEncryptionOptions",
-    module: "terminalSession",
-    alias: "TerminalSessionEncryptionOptions",
-  },
-  { name: "TerminalSessionComputed", module: "terminalSession", alias: "TerminalSessionComputed" },
-  {
-    name: "KillInstanceSessionTaskInputs",
-    module: "killInstanceSessionTask",
-    alias: "KillInstanceSessionTaskInputs",
-  },
-  { name: "KillTaskOutput", module: "killInstanceSessionTask", alias: "KillTaskOutput" },
-  {
-    name: "TerminalSessionRevocationInputs",
-    module: "terminalSessionRevocation",
-    alias: "TerminalSessionRevocationInputs",
-  },
-  { name: "SsmSessionInputs", module: "ssmSession", alias: "SsmSessionInputs" },
-  { name: "SsmSessionRevocationInputs", module: "ssmSessionRevocation", alias: "SsmSessionRevocationInputs" },
-  { name: "RevocationSession", module: "revocation", alias: "RevocationSession" },
+/** Every public type: its name, as in the provider/schemas module it is inferred in. */
+export const PUBLIC_TYPES: readonly { name: string; module: string }[] = [
+  { name: "TerminalSessionInputs", module: "terminalSession" },
+  { name: "TerminalSessionEncryptionOptions", module: "terminalSession" },
+  { name: "TerminalSessionComputed", module: "terminalSession" },
+  { name: "KillInstanceSessionTaskInputs", module: "killInstanceSessionTask" },
+  { name: "KillTaskOutput", module: "killInstanceSessionTask" },
+  { name: "TerminalSessionRevocationInputs", module: "terminalSessionRevocation" },
+  { name: "SsmSessionInputs", module: "ssmSession" },
+  { name: "SsmSessionRevocationInputs", module: "ssmSessionRevocation" },
+  { name: "RevocationSession", module: "revocation" },
 ];
 
 /** The file the types are written to, relative to the repo root. */
@@ -115,10 +103,10 @@ export function generatePublicTypes(repoRoot: string): string {
   for (const entry of PUBLIC_TYPES) {
     const source = program.getSourceFile(path.join(repoRoot, "provider", "schemas", `${entry.module}.ts`));
     const decl = source?.statements.find(
-      (s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === entry.alias,
+      (s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === entry.name,
     );
     if (!source || !decl)
-      throw new Error(`type ${entry.alias} not found in provider/schemas/${entry.module}.ts`);
+      throw new Error(`type ${entry.name} not found in provider/schemas/${entry.module}.ts`);
     const type = checker.getTypeAtLocation(decl.name);
     const doc = ts.displayPartsToString(
       checker.getSymbolAtLocation(decl.name)?.getDocumentationComment(checker) ?? [],

@@ -1,8 +1,8 @@
 import { AdminClient, startLocalCloud, type LocalCloud } from "../../../emulator";
 import { hasErrorCode, isErrorNamed } from "../../errors/base";
 import { AWS_API_ERROR } from "../../errors/aws";
+import { DEFAULT_MAX_ATTEMPTS } from "../../retry";
 import {
-  SSM_MAX_ATTEMPTS,
   createSsmClient,
   describeSessions,
   findSsmSession,
@@ -131,9 +131,9 @@ describe("the SSM client against the local cloud", () => {
     await admin.addFault({ service: "ssm", action: "TerminateSession", kind: "serverError" });
     const err = await terminateSession(client, "AKIA-00000000000000000").catch((e: unknown) => e);
     expect(hasErrorCode(err, "ServiceUnavailable")).toBe(true);
-    expect((err as { attempts?: number }).attempts).toBe(SSM_MAX_ATTEMPTS);
+    expect((err as { attempts?: number }).attempts).toBe(DEFAULT_MAX_ATTEMPTS);
     expect((err as Error).message).toContain("run again later");
-    expect(await actions("TerminateSession")).toHaveLength(SSM_MAX_ATTEMPTS);
+    expect(await actions("TerminateSession")).toHaveLength(DEFAULT_MAX_ATTEMPTS);
   });
 
   test("lists every page", async () => {

@@ -20,9 +20,6 @@ import { toAwsError } from "../../errors/aws";
 import { backoffDelay, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../../retry";
 import type { AwsCredentialSource } from "./settings";
 
-/** Attempts per call, the first included: the same budget as every other call of the package. */
-export const SSM_MAX_ATTEMPTS = DEFAULT_MAX_ATTEMPTS;
-
 /** Request timeouts (ms): connect, and the whole response. */
 export const SSM_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 20_000 } as const;
 
@@ -141,8 +138,8 @@ export function createSsmClient(options: SsmClientOptions): SsmClient {
       };
       client =
         policy === "standard"
-          ? new sdk.SSMClient({ ...base, retryMode: "standard", maxAttempts: SSM_MAX_ATTEMPTS })
-          : new sdk.SSMClient({ ...base, retryStrategy: throttlingOnlyRetry(SSM_MAX_ATTEMPTS) });
+          ? new sdk.SSMClient({ ...base, retryMode: "standard", maxAttempts: DEFAULT_MAX_ATTEMPTS })
+          : new sdk.SSMClient({ ...base, retryStrategy: throttlingOnlyRetry(DEFAULT_MAX_ATTEMPTS) });
       clients[policy] = client;
     }
     return { sdk, client };
