@@ -239,10 +239,6 @@ export type KillInstanceSessionTaskComputed = z.infer<typeof killInstanceSession
 /** One task's outputs. */
 export type KillTaskOutput = z.infer<typeof killTaskSchema>;
 
-/** Everything in state: the checked inputs plus the computed outputs. */
-export type KillInstanceSessionTaskOutputs = KillInstanceSessionTaskCheckedInputs &
-  KillInstanceSessionTaskComputed;
-
 /** Output names the resource class marks secret (`additionalSecretOutputs`). */
 export const KILL_INSTANCE_SESSION_TASK_SECRET_OUTPUTS = ["dbUserPassword"] as const;
 

@@ -136,9 +136,6 @@ export type SsmSessionComputed = z.infer<typeof ssmSessionComputedSchema>;
 /** Inputs after `check`: `region` always set. */
 export type SsmSessionCheckedInputs = SsmSessionInputs & { region: string };
 
-/** Everything in state. */
-export type SsmSessionOutputs = SsmSessionCheckedInputs & SsmSessionComputed;
-
 /** Output names the resource class marks secret (`additionalSecretOutputs`). */
 export const SSM_SESSION_SECRET_OUTPUTS = ["tokenValue", "streamUrl"] as const;
 

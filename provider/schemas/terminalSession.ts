@@ -215,9 +215,6 @@ export type TerminalSessionComputed = z.infer<typeof terminalSessionComputedSche
 /** Inputs after `check`: `region` and `clientToken` always set. */
 export type TerminalSessionCheckedInputs = TerminalSessionInputs & { region: string; clientToken: string };
 
-/** Everything in state: the checked inputs plus the computed outputs. */
-export type TerminalSessionOutputs = TerminalSessionCheckedInputs & TerminalSessionComputed;
-
 /** Output names the resource class marks secret (`additionalSecretOutputs`). */
 export const TERMINAL_SESSION_SECRET_OUTPUTS = ["webSocketUrl", "securityToken"] as const;
 

@@ -195,8 +195,3 @@ export function generateSchema(repoRoot: string): PulumiSchema {
     language: { nodejs: { packageName: "pulumi-sessions" } },
   };
 }
-
-/** schema.json's text: stable, so a test can compare it byte for byte. */
-export function schemaText(repoRoot: string): string {
-  return `${JSON.stringify(generateSchema(repoRoot), null, 2)}\n`;
-}

@@ -20,9 +20,6 @@ export interface GetKillInstanceSessionTaskResultRequest {
   taskId: string;
 }
 
-/** Task states the reference lists. */
-export const KILL_TASK_STATES = ["RUNNING", "SUCCESS", "FAILURE", "ERROR"] as const;
-
 /** States after which the task never changes. */
 export const KILL_TASK_TERMINAL_STATES: readonly string[] = ["SUCCESS", "FAILURE", "ERROR"];
 
