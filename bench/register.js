@@ -2,7 +2,7 @@
  * Lets `node -r ./bench/register.js bench/run.ts` run the benchmark's TypeScript in place, with
  * `__dirname` pointing at the sources (the e2e harness finds the repo from it). Transpile only:
  * types are checked by `npm run typecheck` (tsconfig.json includes bench/). The repo has no
- * ts-node and Node 20 cannot strip types itself.
+ * ts-node, and Node's own type stripping does not handle parameter properties.
  */
 "use strict";
 const fs = require("node:fs");

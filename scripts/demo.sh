@@ -6,8 +6,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-# Nothing may leave loopback: no instance-metadata credential lookups.
-export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true AWS_EC2_METADATA_DISABLED=true
+# The project's Node.js first on PATH, dependencies installed; nothing may leave loopback.
+source scripts/runtime.sh
 
 current=start
 pids=()
@@ -28,7 +28,7 @@ stage() {
 }
 workload() { node "$repo/.work/tools/scripts/demo/workload.js" "$@"; }
 
-stage engine "making the Pulumi engine available (the first run builds it: several minutes)"
+stage engine "node $(node --version); making the Pulumi engine available (the first run builds it: several minutes)"
 bin=$(bash scripts/engine.sh)
 export PATH="$bin:$PATH"
 
@@ -53,7 +53,7 @@ fi
 
 stage local-cloud "starting the local cloud on loopback"
 workload cloud-config "$work/local-cloud.json" $db_port
-node dist/emulator/bin.js --config "$work/local-cloud.json" >"$work/cloud.out" 2>"$work/cloud.err" &
+node dist/cli/bin.js local-cloud --config "$work/local-cloud.json" >"$work/cloud.out" 2>"$work/cloud.err" &
 pids+=($!)
 for _ in $(seq 1 100); do
   [ -s "$work/cloud.out" ] && break

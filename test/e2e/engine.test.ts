@@ -63,7 +63,11 @@ describe("the real Pulumi engine", () => {
         firstBytes: 5,
         secondText: `after ${first.id}`,
         token: "fixture-secret-value",
+        // The program runs on the Node.js of the test run (the project's own, never the machine's
+        // end-of-life Node 20) and on the @pulumi/pulumi the run asked programs to use.
+        runtime: { node: process.version, pulumi: process.env.PULUMI_SESSIONS_PROGRAM_PULUMI ?? version },
       });
+      expect(Number(process.version.slice(1).split(".")[0])).toBeGreaterThanOrEqual(22);
       // The secret output is encrypted at rest.
       expect(stack.rawState()).not.toContain("fixture-secret-value");
       expect(await stack.exportText()).not.toContain("fixture-secret-value");

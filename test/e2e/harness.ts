@@ -50,6 +50,8 @@ export interface StackOptions {
   /** Extra environment for every CLI call (and so for the program and providers). */
   env?: Record<string, string>;
   stackName?: string;
+  /** The folder to make the stack's work folder in (default workRoot()); programs resolve its node_modules. */
+  under?: string;
 }
 
 /** Pulumi's value for "unknown during preview". */
@@ -84,8 +86,9 @@ export class TestStack {
     const source = path.isAbsolute(options.program)
       ? options.program
       : path.join(programsDir, options.program);
-    fs.mkdirSync(workRoot, { recursive: true });
-    const workDir = fs.mkdtempSync(path.join(workRoot, `${path.basename(source)}-`));
+    const under = options.under ?? workRoot();
+    fs.mkdirSync(under, { recursive: true });
+    const workDir = fs.mkdtempSync(path.join(under, `${path.basename(source)}-`));
     const programDir = path.join(workDir, "program");
     fs.cpSync(source, programDir, { recursive: true });
     const home = path.join(workDir, "home");

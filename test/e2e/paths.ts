@@ -2,7 +2,18 @@ import * as path from "node:path";
 
 /** The repository root. */
 export const repoRoot = path.resolve(__dirname, "..", "..");
-/** Scratch space for engine runs; inside the repo so programs resolve the repo's node_modules. */
-export const workRoot = path.join(repoRoot, ".work", "e2e");
 /** Test programs (each a folder with Pulumi.yaml and its own package.json). */
 export const programsDir = path.join(__dirname, "programs");
+
+/**
+ * Where test programs find their node_modules: the repo itself, or (when globalSetup was asked
+ * for another @pulumi/pulumi) a folder outside it with the packed package installed beside it.
+ */
+export function programRoot(): string {
+  return process.env.PULUMI_SESSIONS_PROGRAM_ROOT ?? repoRoot;
+}
+
+/** Scratch space for engine runs, under programRoot() so programs resolve its node_modules. */
+export function workRoot(): string {
+  return path.join(programRoot(), ".work", "e2e");
+}

@@ -10,7 +10,7 @@ import { AdminClient } from "../../emulator/admin/client";
 import type { LocalCloudConfigInput } from "../../emulator/config";
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from "../../emulator/server";
 import { TestStack, uniqueSuffix } from "../e2e/harness";
-import { repoRoot } from "../e2e/paths";
+import { programRoot } from "../e2e/paths";
 import { scanForSecrets, type SecretFinding } from "./secretsScan";
 
 /** The Pulumi type token of TerminalSession. */
@@ -128,13 +128,14 @@ export async function createSessionStack(options: SessionStackOptions): Promise<
 }
 
 /**
- * Gives the program its own copy of the package `scripts/install-local.sh` installed in the
- * repo's node_modules, laid out as `npm install` would. A copy, not the shared folder: other runs
+ * Gives the program its own copy of the package installed in programRoot()'s node_modules (the
+ * repo's, laid out by `scripts/install-local.sh` as `npm install` would, or the packed tarball
+ * beside an older @pulumi/pulumi). A copy, not the shared folder: other runs
  * reinstall that folder (swapping it) while long scenarios are under way, and the harness
  * copies programs under `.work/e2e/`, where a stray `node_modules/pulumi-sessions` would win.
  */
 async function pinInstalledPackage(programDir: string): Promise<void> {
-  const installed = path.join(repoRoot, "node_modules", "pulumi-sessions");
+  const installed = path.join(programRoot(), "node_modules", "pulumi-sessions");
   // A reinstall by another run takes seconds: wait for it rather than fail.
   for (let waited = 0; !fs.existsSync(path.join(installed, "dist", "sdk", "index.js")); waited += 200) {
     if (waited > 60_000) throw new Error(`${installed} is not installed: run scripts/install-local.sh`);

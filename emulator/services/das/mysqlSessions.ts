@@ -4,7 +4,7 @@
  * What the server says is what the task reports: a wrong password is the server's
  * access-denied error, a missing privilege is its "not owner of thread" error.
  */
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
 import type { ProcessRow } from "./model";
 
 /** Where a node's server listens. */
@@ -178,15 +178,31 @@ class MysqlSessionConnection implements SessionConnection {
   }
 }
 
+/**
+ * mysql2 is an optional peer dependency: only a local cloud whose DAS instances point at a
+ * database needs it, so a plain install of the package starts the local cloud without it.
+ */
+async function loadMysql2(): Promise<typeof mysql> {
+  try {
+    return (await import("mysql2/promise")).default;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+    throw new Error(
+      "the local cloud's DAS service needs the mysql2 package to reach a database: run `npm install mysql2` where pulumi-sessions is installed",
+    );
+  }
+}
+
 /** The real driver: `mysql2/promise` over TCP. */
 export function mysqlDriver(options: MysqlDriverOptions = {}): SessionDriver {
   const connectTimeout = options.connectTimeoutMs ?? 5000;
   const queryTimeoutMs = options.queryTimeoutMs ?? 5000;
   return {
     async connect(endpoint, account) {
+      const driver = await loadMysql2();
       let conn: mysql.Connection;
       try {
-        conn = await mysql.createConnection({
+        conn = await driver.createConnection({
           host: endpoint.host,
           port: endpoint.port,
           user: account.user,
