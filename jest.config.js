@@ -10,7 +10,7 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: [
-        "<rootDir>/{provider,sdk,emulator,client,cli,scripts}/**/*.test.ts",
+        "<rootDir>/{provider,sdk,emulator,client,cli,plugin,scripts}/**/*.test.ts",
         "<rootDir>/test/unit/**/*.test.ts",
       ],
     },

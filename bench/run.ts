@@ -5,13 +5,15 @@
  *
  *   npm run bench                               every suite, default run counts (~10 min on 2 cores)
  *   npm run bench -- --runs 3 --cold-runs 5     fewer runs
- *   npm run bench -- --only coldStart,scaling   some suites (upDestroy, coldStart, scaling)
+ *   npm run bench -- --only coldStart,scaling   some suites (upDestroy, coldStart, scaling, portForward)
  *
  * Options (or environment variables): --runs / BENCH_RUNS (up+destroy runs per variant, 5),
  * --transpile-only-runs / BENCH_TRANSPILE_ONLY_RUNS (attribution runs, 3; 0 skips),
  * --cold-runs / BENCH_COLD_RUNS (7), --scaling-runs / BENCH_SCALING_RUNS (3),
  * --scaling-attribution-runs / BENCH_SCALING_ATTRIBUTION_RUNS (checkpoints off, 2; 0 skips),
- * --sizes / BENCH_SIZES (10,50,100), --only / BENCH_ONLY.
+ * --sizes / BENCH_SIZES (10,50,100), --transfer-mb / BENCH_TRANSFER_MB (port forward bulk
+ * transfer, 64), --round-trips / BENCH_ROUND_TRIPS (1 KB round trips per arm, 500),
+ * --only / BENCH_ONLY.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -23,10 +25,11 @@ import { machineInfo } from "./lib/machine";
 import { renderMarkdown, type BenchReport } from "./lib/report";
 import type { SuiteResult } from "./lib/types";
 import { coldStartSuite } from "./suites/coldStart";
+import { portForwardSuite } from "./suites/portForward";
 import { scalingSuite } from "./suites/scaling";
 import { upDestroySuite } from "./suites/upDestroy";
 
-const SUITES = ["upDestroy", "coldStart", "scaling"] as const;
+const SUITES = ["upDestroy", "coldStart", "scaling", "portForward"] as const;
 type SuiteName = (typeof SUITES)[number];
 
 interface Settings {
@@ -36,6 +39,8 @@ interface Settings {
   scalingRuns: number;
   scalingAttributionRuns: number;
   sizes: number[];
+  transferMB: number;
+  roundTrips: number;
   only: SuiteName[];
 }
 
@@ -78,6 +83,8 @@ export function parseSettings(argv: string[]): Settings {
       .split(",")
       .map((s) => count(s.trim(), "--sizes", 1))
       .sort((a, b) => a - b),
+    transferMB: count(option(argv, "transfer-mb", "BENCH_TRANSFER_MB", "64"), "--transfer-mb", 1),
+    roundTrips: count(option(argv, "round-trips", "BENCH_ROUND_TRIPS", "500"), "--round-trips", 10),
     only: only as SuiteName[],
   };
 }
@@ -105,6 +112,12 @@ async function main(): Promise<void> {
         sizes: settings.sizes,
         runs: settings.scalingRuns,
         attributionRuns: settings.scalingAttributionRuns,
+      }),
+    portForward: () =>
+      portForwardSuite({
+        transferBytes: settings.transferMB * 2 ** 20,
+        ecsBytes: 3 * 2 ** 20,
+        roundTrips: settings.roundTrips,
       }),
   };
   for (const name of SUITES) {

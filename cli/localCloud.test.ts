@@ -1,53 +1,22 @@
 /** `pulumi-sessions local-cloud` (and its alias): JSON line on stdout, serves the official client, stops on SIGTERM/SIGINT. */
 process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { AdminClient } from "../emulator/admin/client";
 import { callRpc, openApiClient } from "../emulator/testing/alibaba";
-
-/** Lets node run the .ts entry points directly (no build step in unit tests). */
-const TS_HOOK = `
-const ts = require(${JSON.stringify(require.resolve("typescript"))});
-const fs = require("fs");
-require.extensions[".ts"] = (m, file) => {
-  const out = ts.transpileModule(fs.readFileSync(file, "utf8"), {
-    fileName: file,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  m._compile(out.outputText, file);
-};`;
+import { DEFAULT_PORT } from "./localCloud";
+import { spawnBin } from "./testing/spawnBin";
 
 describe("pulumi-sessions local-cloud", () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "local-cloud-bin-"));
-    writeFileSync(join(dir, "hook.js"), TS_HOOK);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  /** Runs a bin entry point (`bin.ts` is `pulumi-sessions`) and collects its output. */
-  function spawnBin(entry: string, args: string[]) {
-    const child = spawn(process.execPath, ["-r", join(dir, "hook.js"), join(__dirname, entry), ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true" },
-    });
-    const out = { stdout: "", stderr: "" };
-    child.stderr!.on("data", (d: Buffer) => (out.stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    return { child, out, exited };
-  }
-
-  function firstLine(child: ChildProcess): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once("line", (line) =>
-        resolve(JSON.parse(line) as Record<string, unknown>),
-      );
-      child.once("exit", (code) => reject(new Error(`exited early with ${code}`)));
-    });
-  }
 
   test.each([
     ["pulumi-sessions local-cloud", "bin.ts", ["local-cloud"], "SIGTERM"],
@@ -64,8 +33,14 @@ describe("pulumi-sessions local-cloud", () => {
           ecs: { instances: [{ instanceId: "i-bin", regionId: "cn-hangzhou" }] },
         }),
       );
-      const { child, exited } = spawnBin(entry, [...prefix, "--config", configFile, "--port", "0"]);
-      const info = await firstLine(child);
+      const { child, exited, firstLine } = spawnBin(entry, [
+        ...prefix,
+        "--config",
+        configFile,
+        "--port",
+        "0",
+      ]);
+      const info = await firstLine();
       expect(info.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
       expect(info.url).toBe(`http://${info.endpoint}`);
       const client = openApiClient(
@@ -82,6 +57,62 @@ describe("pulumi-sessions local-cloud", () => {
     },
   );
 
+  test("--state-dir and --allowed-host: the start line has the admin token and the generated key's file", async () => {
+    const stateDir = join(dir, "state");
+    const { child, exited, firstLine } = spawnBin("bin.ts", [
+      "local-cloud",
+      "--port",
+      "0",
+      "--state-dir",
+      stateDir,
+      "--allowed-host",
+      "devbox.test",
+    ]);
+    const info = (await firstLine()) as { url: string; adminToken: string; credentialsFile: string };
+    expect(info.adminToken).toBe(readFileSync(join(stateDir, "admin-token"), "utf8"));
+    expect(info.credentialsFile).toBe(join(stateDir, "credentials.json"));
+    const key = JSON.parse(readFileSync(info.credentialsFile, "utf8")) as {
+      accessKeyId: string;
+      accessKeySecret: string;
+    };
+    const r = await callRpc(
+      openApiClient({ endpoint: new URL(info.url).host }, key),
+      "DescribeTerminalSessions",
+      {
+        RegionId: "cn-hangzhou",
+      },
+    );
+    expect(r.statusCode).toBe(200);
+    expect(await new AdminClient(info).faults()).toEqual([]);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL("/_admin/health", info.url);
+        const headers = { host, authorization: `Bearer ${info.adminToken}` };
+        request(url, { headers }, (res) => resolve(res.statusCode ?? 0))
+          .on("error", reject)
+          .end();
+      });
+    expect(await status(`devbox.test:${new URL(info.url).port}`)).toBe(200);
+    expect(await status(`elsewhere.test:${new URL(info.url).port}`)).toBe(403);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+
+  test("a port in use: exit 1 and one line saying what to do", async () => {
+    const busy = createNetServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const { out, exited } = spawnBin("bin.ts", ["local-cloud", "--port", String(port)]);
+      expect(await exited).toBe(1);
+      expect(out.stderr).toBe(
+        `pulumi-sessions local-cloud: port ${port} is in use (another local cloud?): stop it, or pass --port N (0: any free port)\n`,
+      );
+    } finally {
+      busy.close();
+    }
+  });
+
   test.each([
     [["local-cloud", "--bogus"], "pulumi-sessions local-cloud: Unknown option '--bogus'"],
     [["local-cloud", "--port", "http"], "pulumi-sessions local-cloud: --port must be a number 0..65535"],
@@ -95,20 +126,22 @@ describe("pulumi-sessions local-cloud", () => {
   });
 
   test("--help describes every option and starts nothing", async () => {
-    const { child, exited } = spawnBin("bin.ts", ["local-cloud", "--help"]);
-    let stdout = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    const { out, exited } = spawnBin("bin.ts", ["local-cloud", "--help"]);
     expect(await exited).toBe(0);
+    const { stdout } = out;
     expect(stdout).toMatch(/^usage: pulumi-sessions local-cloud/);
-    for (const option of ["--config", "--port", "--help"]) expect(stdout).toContain(option);
+    expect(stdout).toContain(`(default ${DEFAULT_PORT}; 0: any free port)`);
+    for (const option of ["--config", "--port", "--state-dir", "--allowed-host", "--help"])
+      expect(stdout).toContain(option);
   });
 
   test("the overview lists the commands", async () => {
-    const { child, exited } = spawnBin("bin.ts", ["--help"]);
-    let stdout = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    const { out, exited } = spawnBin("bin.ts", ["--help"]);
     expect(await exited).toBe(0);
+    const { stdout } = out;
     expect(stdout).toMatch(/^usage: pulumi-sessions <command>/);
     expect(stdout).toMatch(/\n {2}local-cloud {2}run the local cloud/);
+    expect(stdout).toMatch(/\n {2}connect {6}open a session's shell/);
+    expect(stdout).toMatch(/\n {2}forward {6}forward a local port/);
   });
 });

@@ -10,13 +10,19 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UsageError, usageErrors, type Command } from "./command";
 
+/**
+ * The port when neither --port nor the config names one: fixed, so a stack's
+ * `sessions:localCloud` stays right across restarts (refresh and destroy call the URL in state).
+ */
+export const DEFAULT_PORT = 8477;
+
 export const USAGE = `usage: pulumi-sessions local-cloud [--config FILE] [--port N] [--state-dir DIR] [--allowed-host NAME]...
 
 Runs the local cloud (ECS Session Manager, DAS kill-session tasks and SSM sessions) on 127.0.0.1
 until SIGINT or SIGTERM, and prints one JSON line with its endpoint once it listens.
 
   --config FILE   a JSON file: credentials, ECS instances, DAS instances, SSM targets, limits
-  --port N        the port to listen on (0: any free port)
+  --port N        the port to listen on (default ${DEFAULT_PORT}; 0: any free port)
   --state-dir DIR keep the admin token and the generated key here (mode 0600) across restarts
   --allowed-host NAME
                   also answer requests whose Host is NAME or NAME:PORT (a proxy, a container's
@@ -67,6 +73,7 @@ async function run(argv: string[]): Promise<number> {
     ? JSON.parse(readFileSync(args.config, "utf8"))
     : {};
   if (args.port !== undefined) fileConfig.port = args.port;
+  fileConfig.port ??= DEFAULT_PORT;
   if (args.stateDir !== undefined) fileConfig.stateDir = args.stateDir;
   if (args.allowedHosts.length > 0) {
     const fromFile = Array.isArray(fileConfig.allowedHosts) ? (fileConfig.allowedHosts as unknown[]) : [];
@@ -74,7 +81,12 @@ async function run(argv: string[]): Promise<number> {
   }
   // Loaded here, not at the top: `--help` and usage errors need none of the local cloud.
   const { startLocalCloud } = await import("../emulator/server");
-  const cloud = await startLocalCloud(fileConfig);
+  const cloud = await startLocalCloud(fileConfig).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    throw new Error(
+      `port ${String(fileConfig.port)} is in use (another local cloud?): stop it, or pass --port N (0: any free port)`,
+    );
+  });
   const startLine = {
     endpoint: cloud.endpoint,
     url: cloud.url,

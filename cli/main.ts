@@ -3,9 +3,11 @@
  * Each command parses its own options; this module only dispatches and reports errors.
  */
 import { UsageError, type Command } from "./command";
+import { connect } from "./connect";
+import { forward } from "./forward";
 import { localCloud } from "./localCloud";
 
-const COMMANDS: Command[] = [localCloud];
+const COMMANDS: Command[] = [localCloud, connect, forward];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

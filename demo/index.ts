@@ -40,6 +40,7 @@ const revocation = new sessions.alicloud.TerminalSessionRevocation("revoke-befor
 export const commandWebSocketUrl = command.webSocketUrl;
 export const forwardWebSocketUrl = forward.webSocketUrl;
 export const ssmStreamUrl = ssm.streamUrl;
+export const ssmTokenValue = ssm.tokenValue;
 export const ssmSessionId = ssm.sessionId;
 export const revokedSessionIds = revocation.endedSessionIds;
 export const sparedSessionCount = revocation.sparedCount;

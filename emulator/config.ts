@@ -11,6 +11,18 @@ export const credentialSchema = z.object({
   accessKeySecret: z.string().min(1),
   /** When set, the key is an STS key and every request must carry this token. */
   securityToken: z.string().min(1).optional(),
+  /**
+   * The account the key belongs to (default: one shared local account). Keys of one account (its
+   * RAM users) see and end each other's ECS sessions; keys of another account do not.
+   */
+  accountId: z.string().min(1).optional(),
+  /**
+   * Services (`das`) or actions (`das:CreateKillInstanceSessionTask`) this key may not call: they
+   * answer DAS 403 NoPermission, ECS 403 Forbidden.RAM, SSM AccessDeniedException.
+   */
+  deny: z
+    .array(z.string().regex(/^(ecs|das|ssm)(:[A-Za-z]+)?$/, "a service (ecs, das, ssm) or service:Action"))
+    .optional(),
 });
 
 export const ecsInstanceSchema = z.object({
@@ -60,19 +72,52 @@ export const dasInstanceSchema = z.object({
   internalUsers: z.array(z.string()).default(["aliyun_root", "root@localhost_internal", "event_scheduler"]),
 });
 
+/** The account of keys that name none. */
+export const DEFAULT_ACCOUNT_ID = "local";
+
+/** The account `accessKeyId` belongs to (the default one for an unknown key). */
+export function accountOf(credentials: readonly Credential[], accessKeyId: string): string {
+  return credentials.find((c) => c.accessKeyId === accessKeyId)?.accountId ?? DEFAULT_ACCOUNT_ID;
+}
+
+export const ecsDispatchDelaySchema = z.number().int().min(0).max(60_000);
+
 export const localCloudConfigSchema = z.object({
   /** Loopback only: the local cloud never listens anywhere else. */
   host: z.enum(["127.0.0.1", "::1", "localhost"]).default("127.0.0.1"),
   /** 0 picks a free port. */
   port: z.number().int().min(0).max(65535).default(0),
-  credentials: z
-    .array(credentialSchema)
-    .default([{ accessKeyId: "LTAIlocalcloud0001", accessKeySecret: "local-cloud-secret" }]),
+  /**
+   * Other names the local cloud may be reached by (a proxy, a container's name for the host), as
+   * `name` (any port) or `name:port`. Every other `Host` but its own loopback ones is refused.
+   */
+  allowedHosts: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?$/,
+          "a host name or address, optionally with :port (no scheme, no path)",
+        ),
+    )
+    .default([]),
+  /**
+   * A folder for what survives a restart: the admin token (`admin-token`) and the generated key
+   * (`credentials.json`), both mode 0600. Without it the token changes at every start.
+   */
+  stateDir: z.string().min(1).optional(),
+  /** The keys requests may be signed with. Absent: a random key is generated at start (never a fixed one). */
+  credentials: z.array(credentialSchema).optional(),
   ecs: z
     .object({
       instances: z.array(ecsInstanceSchema).default([]),
       /** Regions where the account turned Session Manager off (`UserBehavior.SessionManagerDisabled`). */
       sessionManagerDisabledRegions: z.array(z.string()).optional(),
+      /**
+       * How long StartTerminalSession spends dispatching to the agent (default 0). A retry with the
+       * same ClientToken meanwhile gets 403 IdempotentProcessing, as on the real service.
+       */
+      dispatchDelayMs: ecsDispatchDelaySchema.optional(),
     })
     .default({ instances: [] }),
   ssm: z.object({ targets: z.array(ssmTargetSchema).default([]) }).default({ targets: [] }),
@@ -80,7 +125,10 @@ export const localCloudConfigSchema = z.object({
 });
 
 export type LocalCloudConfigInput = z.input<typeof localCloudConfigSchema>;
-export type LocalCloudConfig = z.output<typeof localCloudConfigSchema>;
+/** The config a started local cloud runs with: `credentials` is always set (generated when absent). */
+export type LocalCloudConfig = Omit<z.output<typeof localCloudConfigSchema>, "credentials"> & {
+  credentials: Credential[];
+};
 export type Credential = z.output<typeof credentialSchema>;
 export type EcsInstance = z.output<typeof ecsInstanceSchema>;
 export type SsmTarget = z.output<typeof ssmTargetSchema>;

@@ -10,7 +10,7 @@ export {
   type DasInstance,
 } from "./config";
 export { ManualClock, systemClock, type Clock } from "./clock";
-export { AdminClient, AdminError } from "./admin/client";
+export { AdminClient, AdminError, type AdminTarget } from "./admin/client";
 export type { FaultRule, FaultRuleInput } from "./admin/faults";
 export type { InventoryChange } from "./admin/inventory";
 export type { RequestLogEntry } from "./admin/requestLog";

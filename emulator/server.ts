@@ -3,6 +3,10 @@
  * official SDKs work against it unchanged, only the endpoint differs), the admin API under
  * `/_admin/`, and WebSocket upgrades for the session data plane.
  *
+ * Every request and upgrade first passes the Host and Origin checks (emulator/security/): it runs
+ * shells and commands on this machine, so no web page may drive it. Admin routes then need the
+ * admin token and JSON bodies.
+ *
  * Per API request: read body -> pick protocol (`matches`) -> `parse` (authenticate, route) ->
  * fault rules -> handler -> encode; one request-log row per request. Every error is an ApiError
  * encoded by the protocol that took the request; anything else becomes its 500 InternalError.
@@ -10,16 +14,25 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { handleAdmin, ADMIN_PREFIX } from "./admin/router";
-import { FaultInjector } from "./admin/faults";
+import { FaultInjector, injectedServerError } from "./admin/faults";
 import { RequestLog, type RequestLogEntry } from "./admin/requestLog";
 import { systemClock, type Clock } from "./clock";
 import { localCloudConfigSchema, type LocalCloudConfig, type LocalCloudConfigInput } from "./config";
-import { WsDataPlane } from "./dataplane/wsDataPlane";
+import { EcsDataPlane } from "./dataplane/ecs/ecsDataPlane";
+import { SsmDataPlane } from "./dataplane/ssm/dataPlane";
 import { protocols } from "./protocol";
 import { standardErrorsFor } from "./protocol/standardErrors";
 import type { Dispatch, ProtocolEnv, RawRequest, RawResponse, WireProtocol } from "./protocol/types";
+import { adminTokenRefusal } from "./security/adminToken";
+import { hostRefusal, ownHosts, type HostCheck } from "./security/hostCheck";
+import { jsonBodyRefusal } from "./security/jsonBody";
+import { loadLocalSecrets } from "./security/localSecrets";
+import { originRefusal } from "./security/originCheck";
+import type { Refusal } from "./security/refusal";
 import { createServices } from "./services";
+import { checkPermission } from "./services/permissions";
 import { ApiError, type Service } from "./services/types";
 
 /** Requests bigger than this are refused (the APIs served here take small JSON or query strings). */
@@ -47,10 +60,14 @@ export interface LocalCloud {
   url: string;
   /** The live config: the admin API's inventory changes land here. */
   config: LocalCloudConfig;
+  /** What every `/_admin/` call sends as `Authorization: Bearer <adminToken>`. */
+  adminToken: string;
+  /** The file holding the generated key, when the config named no credentials. */
+  credentialsFile?: string;
   services: Service[];
   requestLog: RequestLog;
   faults: FaultInjector;
-  dataPlane: WsDataPlane;
+  dataPlane: EcsDataPlane;
   stop(): Promise<void>;
 }
 
@@ -85,6 +102,25 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** A refusal of a request no wire protocol claims, as one line of text. */
+function sendRefusal(res: ServerResponse, refusal: Refusal): void {
+  const text = `${refusal.reason}\n`;
+  res.writeHead(refusal.status, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
+  const text = `${refusal.reason}\n`;
+  socket.on("error", () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${refusal.status} Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
 function hostPart(host: string): string {
   if (host === "localhost") return "127.0.0.1";
   return host.includes(":") ? `[${host}]` : host;
@@ -106,12 +142,20 @@ async function serveApi(
     dispatch = protocol.parse(raw, env, row.requestId);
     row.service = dispatch.service.name;
     row.action = dispatch.action;
+    const callerKey = dispatch.ctx.accessKeyId;
+    const caller = env.credentials().find((c) => c.accessKeyId === callerKey);
+    checkPermission(caller, dispatch.service.name, dispatch.action);
     const fired = faults.pick(dispatch.service.name, dispatch.action);
     if (fired.length > 0) row.faults = fired.map((f) => f.kind);
     const latency = fired.find((f) => f.kind === "latency");
     if (latency) await sleep(latency.latencyMs ?? 1000);
     if (fired.some((f) => f.kind === "throttle")) throw errors.throttling();
-    if (fired.some((f) => f.kind === "serverError")) throw errors.unavailable();
+    const serverError = fired.find((f) => f.kind === "serverError");
+    if (serverError) {
+      throw serverError.code === undefined
+        ? errors.unavailable()
+        : injectedServerError(dispatch.service.name, serverError.code);
+    }
 
     const handler = dispatch.service.actions[dispatch.action];
     const result = await handler(dispatch.params, dispatch.ctx);
@@ -138,18 +182,30 @@ export async function startLocalCloud(
   input: LocalCloudConfigInput = {},
   options: LocalCloudOptions = {},
 ): Promise<LocalCloud> {
-  const config = localCloudConfigSchema.parse(input);
+  const parsed = localCloudConfigSchema.parse(input);
+  const secrets = loadLocalSecrets(parsed.stateDir, parsed.credentials);
+  const config: LocalCloudConfig = { ...parsed, credentials: secrets.credentials };
   const clock = options.clock ?? systemClock;
   const host = config.host === "localhost" ? "127.0.0.1" : config.host;
   let port = 0;
+  // Set once listening (the port may be picked by the system); nothing arrives before.
+  let hostCheck: HostCheck = { own: [], allowedHosts: config.allowedHosts };
+  const checkRequest = (req: IncomingMessage): Refusal | null =>
+    hostRefusal(req.headers.host, hostCheck) ?? originRefusal(req.headers.origin, hostCheck.own);
 
-  const dataPlane = new WsDataPlane({
+  const dataPlane = new EcsDataPlane({
     clock,
     baseUrl: () => `ws://${hostPart(host)}:${port}`,
     idleTimeoutMs: options.idleTimeoutMs,
     bandwidthBytesPerSec: options.bandwidthBytesPerSec,
   });
-  const services = createServices(config, { clock, dataPlane });
+  const ssmDataPlane = new SsmDataPlane({
+    clock,
+    authClock: options.authClock ?? systemClock,
+    baseUrl: () => `ws://${hostPart(host)}:${port}`,
+    credentials: () => config.credentials,
+  });
+  const services = createServices(config, { clock, dataPlane, ssmDataPlane });
   const requestLog = new RequestLog();
   const faults = new FaultInjector();
   const env: ProtocolEnv = {
@@ -158,8 +214,50 @@ export async function startLocalCloud(
     clock: options.authClock ?? systemClock,
   };
 
+  const newRow = (): RequestLogEntry => ({
+    time: clock.now().toISOString(),
+    requestId: randomUUID().toUpperCase(),
+    protocol: null,
+    service: null,
+    action: null,
+    status: 0,
+    code: null,
+    durationMs: 0,
+  });
+
+  /**
+   * Answers a refused request before its body is read: in the error shape of the API it is for,
+   * so an SDK shows the reason as the error's message; as JSON for the admin API; else as text.
+   */
+  function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal, isAdmin: boolean): void {
+    res.setHeader("connection", "close");
+    if (isAdmin) return sendJson(res, refusal.status, { error: refusal.reason });
+    const raw = {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      headers: req.headers,
+      body: Buffer.alloc(0),
+    };
+    const protocol = protocols.find((p) => p.matches({ ...raw, remoteAddress: "" }));
+    if (!protocol) return sendRefusal(res, refusal);
+    const row = { ...newRow(), protocol: protocol.name, status: refusal.status };
+    const error = standardErrorsFor(protocol).forbidden(refusal.status, refusal.reason);
+    row.code = error.code;
+    requestLog.add(row);
+    send(res, protocol.encodeError(error, row.requestId));
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
+    const url = req.url ?? "/";
+    const isAdmin = url.startsWith(ADMIN_PREFIX);
+    const refusal =
+      checkRequest(req) ??
+      (isAdmin
+        ? (adminTokenRefusal(req.headers.authorization, secrets.adminToken) ??
+          jsonBodyRefusal(req.method ?? "GET", req.headers["content-type"]))
+        : null);
+    if (refusal) return refuse(req, res, refusal, isAdmin);
     let body: Buffer;
     try {
       body = await readBody(req);
@@ -168,8 +266,7 @@ export async function startLocalCloud(
       else res.destroy();
       return;
     }
-    const url = req.url ?? "/";
-    if (url.startsWith(ADMIN_PREFIX)) {
+    if (isAdmin) {
       const r = handleAdmin(
         { config, services, requestLog, faults },
         req.method ?? "GET",
@@ -187,16 +284,7 @@ export async function startLocalCloud(
       body,
       remoteAddress: req.socket.remoteAddress ?? "127.0.0.1",
     };
-    const row: RequestLogEntry = {
-      time: clock.now().toISOString(),
-      requestId: randomUUID().toUpperCase(),
-      protocol: null,
-      service: null,
-      action: null,
-      status: 0,
-      code: null,
-      durationMs: 0,
-    };
+    const row = newRow();
     const protocol = protocols.find((p) => p.matches(raw));
     let outcome: RawResponse | "drop";
     if (!protocol) {
@@ -225,7 +313,10 @@ export async function startLocalCloud(
     });
   });
   server.on("upgrade", (req, socket, head: Buffer) => {
-    if (!dataPlane.handleUpgrade(req, socket, head))
+    // Before any data plane sees it: browsers can open WebSockets to any origin.
+    const refusal = checkRequest(req);
+    if (refusal) return refuseUpgrade(socket, refusal);
+    if (!ssmDataPlane.handleUpgrade(req, socket, head) && !dataPlane.handleUpgrade(req, socket, head))
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
   });
 
@@ -235,19 +326,25 @@ export async function startLocalCloud(
       server.off("error", reject);
       resolve();
     });
+  }).catch((err: unknown) => {
+    secrets.cleanup();
+    throw err;
   });
   port = (server.address() as AddressInfo).port;
+  hostCheck = { own: ownHosts(host, port), allowedHosts: config.allowedHosts };
   const endpoint = `${hostPart(host)}:${port}`;
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       await dataPlane.shutdown();
+      await ssmDataPlane.shutdown();
       await Promise.all(services.map((s) => s.close?.()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      secrets.cleanup();
     })();
     return stopped;
   };
@@ -257,6 +354,8 @@ export async function startLocalCloud(
     endpoint,
     url: `http://${endpoint}`,
     config,
+    adminToken: secrets.adminToken,
+    credentialsFile: secrets.credentialsFile,
     services,
     requestLog,
     faults,

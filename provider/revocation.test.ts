@@ -100,11 +100,11 @@ describe("the shared pieces", () => {
     );
   });
 
-  test("distinctStrings reports a repeated value at its index", () => {
+  test("distinctStrings reports a repeated value at its index, naming the first, not the value", () => {
     const schema = distinctStrings("ids", 1);
     expect(schema.safeParse(["a", "b"]).success).toBe(true);
     const issues = schema.safeParse(["a", "b", "a"]).error!.issues;
-    expect(issues).toEqual([expect.objectContaining({ path: [2], message: 'repeats "a"' })]);
+    expect(issues).toEqual([expect.objectContaining({ path: [2], message: "repeats ids[0]" })]);
     expect(schema.safeParse([]).error!.issues[0].message).toBe("ids must list at least 1");
   });
 });
@@ -187,7 +187,7 @@ describe("the revocation provider (fake cloud)", () => {
     const { provider, notices, calls } = fakeCloud();
     const { failures } = await provider.check!({}, { targets: ["t1", "t1"], bogus: 1 });
     expect(failures).toEqual([
-      { property: "targets[1]", reason: 'targets[1]: repeats "t1"' },
+      { property: "targets", reason: "targets[1]: repeats targets[0]" },
       { property: "bogus", reason: "bogus is not a known input" },
       { property: "region", reason: "region is required: set test:region" },
     ]);

@@ -23,7 +23,7 @@ import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ConfigSource, Environment } from "./config";
 import { ResourceInitError } from "./errors/base";
-import { changedInputKeys, pickInputs, URN_PROPERTY, PROVIDER_PROPERTY } from "./inputs";
+import { canonicalJson, changedInputKeys, pickInputs, URN_PROPERTY, PROVIDER_PROPERTY } from "./inputs";
 import { containsUnknown, dropNulls, isAbsent, validate, type CheckFailure, type Fail } from "./validation";
 import {
   type RevocationResult,
@@ -179,6 +179,8 @@ export interface RevocationCloud<S, C, I extends RevocationBaseInputs> {
   schema: z.ZodObject;
   /** Cross-field rules; unknown values never fail a rule. */
   rules?: (value: Record<string, unknown>, fail: Fail) => void;
+  /** Rewrites inputs a user may write in another natural form, before validation (in place). */
+  normalize?: (inputs: Record<string, unknown>) => void;
   /** Resolves the settings in `configure` (or from the environment alone). */
   settings(config: ConfigSource, env: Environment): S;
   /** The stack's default region, if any. */
@@ -225,6 +227,10 @@ export function createRevocationProvider<S, C, I extends RevocationBaseInputs>(
   const concurrency = deps.concurrency ?? 4;
   const keys = Object.keys(cloud.schema.shape);
   let settings: S | undefined;
+  // A replacement (new triggers) makes the engine check the inputs twice, with the old inputs
+  // and again without them; listing both times showed the plan twice and doubled the calls.
+  // One provider process serves one deployment: list and print once per resource and inputs.
+  const listedForPreview = new Set<string>();
 
   function current(): S {
     // Engines before configure support (3.139) never call it: fall back to the environment.
@@ -284,6 +290,7 @@ export function createRevocationProvider<S, C, I extends RevocationBaseInputs>(
       const urn = typeof news[URN_PROPERTY] === "string" ? (news[URN_PROPERTY] as string) : undefined;
       const { [URN_PROPERTY]: _urn, [PROVIDER_PROPERTY]: _provider, ...rest } = news;
       const inputs: Record<string, unknown> = dropNulls(rest);
+      cloud.normalize?.(inputs);
       const region = cloud.defaultRegion(current());
       if (isAbsent(inputs.region) && region) inputs.region = region;
       const { failures } = validate(cloud.schema, inputs, cloud.rules);
@@ -291,7 +298,9 @@ export function createRevocationProvider<S, C, I extends RevocationBaseInputs>(
         failures.push({ property: "region", reason: cloud.missingRegion });
       }
       const due = Object.keys(userInputs(olds)).length === 0 || changedInputs(olds, inputs).length > 0;
-      if (failures.length === 0 && due) {
+      const listing = canonicalJson({ urn, inputs });
+      if (failures.length === 0 && due && !listedForPreview.has(listing)) {
+        listedForPreview.add(listing);
         const title = `${cloud.title} ${urn ? JSON.stringify(urn.split("::").pop()) : ""}`.trim();
         if (containsUnknown(inputs)) {
           notice(

@@ -73,9 +73,10 @@ describe("validate", () => {
     expect(failures).toEqual(
       expect.arrayContaining([
         { property: "name", reason: "name must be at most 3 characters (rule Name.TooLong)" },
-        { property: "ports[1]", reason: expect.stringMatching(/^ports\[1\]: /) },
-        { property: "nested.flag", reason: expect.stringMatching(/^nested\.flag: /) },
-        { property: "nested.level", reason: "nested.level must be >= 1" },
+        // Under the top-level input, which is where the engine looks the value up.
+        { property: "ports", reason: expect.stringMatching(/^ports\[1\]: /) },
+        { property: "nested", reason: expect.stringMatching(/^nested\.flag: /) },
+        { property: "nested", reason: "nested.level must be >= 1" },
       ]),
     );
   });

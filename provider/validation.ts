@@ -20,16 +20,24 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** The type of {@link UNKNOWN}. */
 export type Unknown = typeof UNKNOWN;
 
-/** One `check` failure in the shape the dynamic provider forwards to the engine. */
+/**
+ * One `check` failure in the shape the dynamic provider forwards to the engine.
+ *
+ * The engine prints a failure as `property <property> value <value> has a problem: <reason>`,
+ * looking the value up as a *top-level* key of the inputs: a nested path there prints `{<nil>}`.
+ * So `property` is always the top-level input (the engine then shows its value, or `[secret]`
+ * when the user made it a secret), and `reason` starts with the full path. A reason never quotes
+ * the input's value: the engine already shows it, and a secret must never reach the terminal.
+ */
 export interface CheckFailure {
-  /** The input property, as a path (`encryptionOptions.kmsKeyId`, `instanceIds[1]`). */
+  /** The top-level input (`encryptionOptions`, `instanceIds`). */
   property: string;
-  /** What is wrong and which rule it breaks; names the field so the message stands alone. */
+  /** What is wrong and which rule it breaks, starting with the full path (`instanceIds[1]: ...`). */
   reason: string;
 }
 
-/** Reports one failure of a cross-field rule. */
-export type Fail = (property: string, reason: string) => void;
+/** Reports one failure of a cross-field rule, at a property path (`encryptionOptions.mode`). */
+export type Fail = (path: string, reason: string) => void;
 
 /** True for Pulumi's unknown sentinel. */
 export function isUnknown(value: unknown): value is Unknown {
@@ -62,6 +70,17 @@ export function propertyPath(path: readonly PropertyKey[]): string {
     else out += out === "" ? String(segment) : `.${String(segment)}`;
   }
   return out;
+}
+
+/** The top-level input of a property path: `encryptionOptions` of `encryptionOptions.mode`, `a` of `a[0].b`. */
+export function topLevelProperty(path: string): string {
+  return path.split(/[.[]/, 1)[0];
+}
+
+/** A failure of the input at `path` (a property path), reported under its top-level input. */
+export function failureAt(path: string, reason: string): CheckFailure {
+  const full = path === "" || reason.startsWith(path) ? reason : `${path}: ${reason}`;
+  return { property: topLevelProperty(path), reason: full };
 }
 
 /** True when walking `path` into `value` meets an unknown (at the end or on the way). */
@@ -103,15 +122,12 @@ export function zodFailures(issues: readonly z.core.$ZodIssue[], value: unknown)
     if (pathCrossesUnknown(value, issue.path)) continue;
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        const property = propertyPath([...issue.path, key]);
-        failures.push({ property, reason: `${property} is not a known input` });
+        const path = propertyPath([...issue.path, key]);
+        failures.push(failureAt(path, `${path} is not a known input`));
       }
       continue;
     }
-    const property = propertyPath(issue.path);
-    const reason =
-      property === "" || issue.message.startsWith(property) ? issue.message : `${property}: ${issue.message}`;
-    failures.push({ property, reason });
+    failures.push(failureAt(propertyPath(issue.path), issue.message));
   }
   return failures;
 }
@@ -137,11 +153,12 @@ export function validate<S extends z.ZodType>(
   const failures = parsed.success ? [] : zodFailures(parsed.error.issues, value);
   if (rules && value !== null && typeof value === "object" && !Array.isArray(value)) {
     const seen = new Set(failures.map((f) => `${f.property}\u0000${f.reason}`));
-    rules(value as Record<string, unknown>, (property, reason) => {
-      const key = `${property}\u0000${reason}`;
+    rules(value as Record<string, unknown>, (path, reason) => {
+      const failure = failureAt(path, reason);
+      const key = `${failure.property}\u0000${failure.reason}`;
       if (!seen.has(key)) {
         seen.add(key);
-        failures.push({ property, reason });
+        failures.push(failure);
       }
     });
   }
@@ -155,6 +172,24 @@ export function validate<S extends z.ZodType>(
  */
 export function ruleMessage(text: string, rule: string): string {
   return `${text} (rule ${rule})`;
+}
+
+/** What a wrong value is, for messages that must not quote it: `a list`, `a number`, ... */
+export function kindOf(input: unknown): string {
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "a list";
+  if (typeof input === "object") return "an object";
+  if (typeof input === "boolean") return "true/false";
+  return `a ${typeof input}`;
+}
+
+/**
+ * A numeric id written where the cloud's type is a string id (`pulumi config set --path` stores
+ * digits as a number): its decimal text when it is a whole number JavaScript holds exactly,
+ * else the value unchanged, for the schema to reject.
+ */
+export function idText(value: unknown): unknown {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
 }
 
 /** True when every character is 7-bit ASCII. */

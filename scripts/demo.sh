@@ -113,6 +113,6 @@ pulumi destroy --yes --skip-preview --non-interactive
 
 stage verify "ending what the demo started outside Pulumi; the local cloud has no live session left"
 workload end-stray "$cloud_url" "$work/stray-ids"
-workload live "$cloud_url"
+workload live "$work/cloud.out"
 
 stage done "demo finished: everything it created is destroyed; the local cloud and database are stopped"

@@ -18,6 +18,10 @@ echo "== node $(node --version)"
 
 echo "== engine"
 bash scripts/engine.sh >/dev/null
+echo "== the official AWS session-manager-plugin (the judge of our SSM data plane)"
+bash scripts/ssm-plugin.sh >/dev/null
+echo "== the Pulumi YAML language host (programs using the provider plugin)"
+bash scripts/yaml-host.sh >/dev/null
 echo "== database (the DAS tests kill sessions on a real MariaDB)"
 bash scripts/mariadb.sh install
 echo "== typecheck"

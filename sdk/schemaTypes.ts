@@ -328,7 +328,9 @@ export type TerminalSessionRevocationInputs = {
    */
   region?: string;
   /**
-   * Spare sessions started by these principals (`PrincipalId`: account, RAM user or role caller ids).
+   * Spare sessions started by these principals (`PrincipalId`: account, RAM user or role caller
+   * ids). Strings; an id written as a number (as `pulumi config set --path` stores digits) is
+   * taken as its decimal text.
    */
   sparePrincipalIds?: string[];
   /**

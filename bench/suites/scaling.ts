@@ -60,7 +60,7 @@ interface RunSample {
 async function runOnce(variant: Variant, n: number, arm: EngineArm): Promise<RunSample> {
   const bench = await benchStack(variant, n, { probe: true, env: arm.env });
   try {
-    const admin = bench.cloud ? new AdminClient(bench.cloud.url) : undefined;
+    const admin = bench.cloud ? new AdminClient(bench.cloud) : undefined;
     const regions = new Set(bench.cloud?.config.ecs.instances.map((i) => i.regionId)).size;
     const [, up] = await timed(() => bench.stack.up());
     const peak = Math.max(0, ...readProbe(bench.probeFile).map((events) => peakInFlight(events, "create")));

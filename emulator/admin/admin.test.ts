@@ -4,6 +4,7 @@ process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
 import { startLocalCloud, type LocalCloud } from "../server";
 import { acsError, callRpc, openApiClient, TEST_CREDENTIAL } from "../testing/alibaba";
 import { AdminClient, AdminError } from "./client";
+import { DescribeSessionsCommand, SSMClient } from "@aws-sdk/client-ssm";
 
 const REGION = "cn-hangzhou";
 const DESCRIBE = { RegionId: REGION };
@@ -18,7 +19,7 @@ describe("admin API", () => {
       credentials: [TEST_CREDENTIAL],
       ecs: { instances: [{ instanceId: "i-1", regionId: REGION }] },
     });
-    admin = new AdminClient(cloud.url);
+    admin = new AdminClient(cloud);
     api = openApiClient(cloud);
   });
   afterAll(() => cloud.stop());
@@ -49,6 +50,61 @@ describe("admin API", () => {
       await admin.addFault({ action: "DescribeTerminalSessions", kind: "serverError" });
       const err = await acsError(callRpc(api, "DescribeTerminalSessions", DESCRIBE));
       expect([err.name, err.statusCode, err.code]).toEqual(["ServerError", 503, "ServiceUnavailable"]);
+    });
+
+    test.each([
+      ["ecs", "InternalError.Dispatch", 500],
+      ["ecs", "InternalError", 500],
+      ["ecs", "ServiceUnavailable", 503],
+    ])("serverError with code: %s answers %s (HTTP %i) through the SDK", async (service, code, status) => {
+      await admin.addFault({
+        service,
+        action: "DescribeTerminalSessions",
+        kind: "serverError",
+        code,
+        count: 1,
+      });
+      const err = await acsError(callRpc(api, "DescribeTerminalSessions", DESCRIBE));
+      expect([err.name, err.statusCode, err.code]).toEqual(["ServerError", status, code]);
+    });
+
+    test("serverError with code: SSM answers InternalServerError (HTTP 500) through the SDK", async () => {
+      await admin.addFault({
+        service: "ssm",
+        action: "DescribeSessions",
+        kind: "serverError",
+        code: "InternalServerError",
+      });
+      const ssm = new SSMClient({
+        region: "us-east-1",
+        endpoint: cloud.url,
+        credentials: {
+          accessKeyId: TEST_CREDENTIAL.accessKeyId,
+          secretAccessKey: TEST_CREDENTIAL.accessKeySecret,
+        },
+        maxAttempts: 1,
+      });
+      const err = (await ssm
+        .send(new DescribeSessionsCommand({ State: "Active" }))
+        .catch((e: unknown) => e)) as {
+        name: string;
+        $metadata: { httpStatusCode: number };
+      };
+      expect([err.name, err.$metadata.httpStatusCode]).toEqual(["InternalServerError", 500]);
+    });
+
+    test("a code that is not a documented 5xx of the rule's service is refused, listing the choices", async () => {
+      for (const rule of [
+        { service: "ssm", action: "*", kind: "serverError" as const, code: "InternalError.Dispatch" },
+        { action: "*", kind: "serverError" as const, code: "InternalError" },
+        { service: "ecs", action: "*", kind: "throttle" as const, code: "InternalError" },
+      ]) {
+        const err = (await admin.addFault(rule).catch((e: unknown) => e)) as AdminError;
+        expect(err.status).toBe(400);
+        expect(JSON.stringify(err.body)).toContain(
+          'code goes with kind \\"serverError\\" and a service, one of ecs: ServiceUnavailable, InternalError, InternalError.Dispatch; das: ServiceUnavailable, InternalError; ssm: ServiceUnavailable, InternalServerError',
+        );
+      }
     });
 
     test("latency delays the answer and shows in the log", async () => {
@@ -129,6 +185,43 @@ describe("admin API", () => {
     });
   });
 
+  describe("keys without permission (deny)", () => {
+    test("a key denied DAS gets 403 NoPermission there, and still works on ECS", async () => {
+      const key = { accessKeyId: "LTAInodas0000001", accessKeySecret: "no-das", deny: ["das"] };
+      await admin.addInventory({ credentials: [key] });
+      const client = openApiClient(cloud, key);
+      const err = await acsError(
+        callRpc(
+          client,
+          "CreateKillInstanceSessionTask",
+          { InstanceId: "rm-1", DbUser: "u", DbUserPassword: "p", KillAllSessions: true },
+          { version: "2020-01-16" },
+        ),
+      );
+      expect([err.name, err.statusCode, err.code]).toEqual(["ClientError", 403, "NoPermission"]);
+      expect((await callRpc(client, "DescribeTerminalSessions", DESCRIBE)).statusCode).toBe(200);
+      const inv = (await admin.inventory()) as {
+        credentials: Array<{ accessKeyId: string; deny?: string[] }>;
+      };
+      expect(inv.credentials.find((c) => c.accessKeyId === key.accessKeyId)?.deny).toEqual(["das"]);
+    });
+
+    test("one action denied: ECS answers 403 Forbidden.RAM for it only", async () => {
+      const key = {
+        accessKeyId: "LTAInoend0000001",
+        accessKeySecret: "no-end",
+        deny: ["ecs:EndTerminalSession"],
+      };
+      await admin.addInventory({ credentials: [key] });
+      const client = openApiClient(cloud, key);
+      const err = await acsError(
+        callRpc(client, "EndTerminalSession", { RegionId: REGION, SessionId: "s-x" }),
+      );
+      expect([err.statusCode, err.code]).toEqual([403, "Forbidden.RAM"]);
+      expect((await callRpc(client, "DescribeTerminalSessions", DESCRIBE)).statusCode).toBe(200);
+    });
+  });
+
   describe("inventory", () => {
     test("credentials added at run time work at once; secrets are masked", async () => {
       const key = { accessKeyId: "LTAIaddedlater01", accessKeySecret: "later-secret" };
@@ -182,7 +275,9 @@ describe("admin API", () => {
   });
 
   test("unknown admin routes -> 404", async () => {
-    const res = await fetch(`${cloud.url}/_admin/nope`);
+    const res = await fetch(`${cloud.url}/_admin/nope`, {
+      headers: { authorization: `Bearer ${cloud.adminToken}` },
+    });
     expect(res.status).toBe(404);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A small typed client for the admin API, for tests and benchmarks:
- *   const admin = new AdminClient(cloud.url);
+ *   const admin = new AdminClient(cloud); // or the start line's {url, adminToken}
  *   await admin.addFault({ action: "StartTerminalSession", kind: "throttle", count: 1 });
  */
 import type { FaultRule, FaultRuleInput } from "./faults";
@@ -17,18 +17,29 @@ export class AdminError extends Error {
   }
 }
 
+/** Where the admin API is and its token: a started `LocalCloud`, or the CLI's start line. */
+export interface AdminTarget {
+  /** The local cloud's base URL (`http://127.0.0.1:PORT`). */
+  url: string;
+  adminToken: string;
+}
+
 export class AdminClient {
   private readonly base: string;
+  private readonly token: string;
 
-  /** `url` is the local cloud's base URL (`http://127.0.0.1:PORT`). */
-  constructor(url: string) {
-    this.base = url.replace(/\/+$/, "");
+  constructor(target: AdminTarget) {
+    this.base = target.url.replace(/\/+$/, "");
+    this.token = target.adminToken;
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.base}/_admin/${path}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

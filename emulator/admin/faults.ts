@@ -4,6 +4,44 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { ApiError } from "../services/types";
+
+/**
+ * The 5xx answers a `serverError` rule may give, per service, as the API references document
+ * them (ECS DescribeTerminalSessions `InternalError`, StartTerminalSession `InternalError.Dispatch`,
+ * SSM `InternalServerError`; `ServiceUnavailable` is the gateways' outage answer, the default).
+ */
+export const SERVER_ERRORS: Record<string, Record<string, { status: number; message: string }>> = {
+  ecs: {
+    ServiceUnavailable: {
+      status: 503,
+      message: "The request has failed due to a temporary failure of the server.",
+    },
+    InternalError: { status: 500, message: "An error occurred when you dispatched the request." },
+    "InternalError.Dispatch": { status: 500, message: "An error occurred when you dispatched the request." },
+  },
+  das: {
+    ServiceUnavailable: {
+      status: 503,
+      message: "The request has failed due to a temporary failure of the server.",
+    },
+    InternalError: {
+      status: 500,
+      message: "The request processing has failed due to some unknown error, exception or failure.",
+    },
+  },
+  ssm: {
+    ServiceUnavailable: { status: 503, message: "Service is unavailable. Try again later." },
+    InternalServerError: { status: 500, message: "An error occurred on the server side." },
+  },
+};
+
+/** The error a `serverError` rule with a `code` answers with. */
+export function injectedServerError(service: string, code: string): ApiError {
+  const known = SERVER_ERRORS[service]?.[code];
+  if (!known) throw new Error(`no injectable server error ${code} for ${service}`);
+  return new ApiError(known.status, code, known.message);
+}
 
 export const faultRuleSchema = z
   .object({
@@ -12,7 +50,7 @@ export const faultRuleSchema = z
     /** Action name (`StartTerminalSession`), or `*` for every action. */
     action: z.string().min(1),
     /**
-     * throttle: the cloud's throttling error. serverError: 503 ServiceUnavailable.
+     * throttle: the cloud's throttling error. serverError: 503 ServiceUnavailable, or `code`.
      * latency: wait `latencyMs` then proceed. dropResponse: run the action, then destroy the
      * socket without answering (the client sees a reset; the state change happened).
      */
@@ -23,8 +61,27 @@ export const faultRuleSchema = z
     count: z.number().int().positive().optional(),
     /** For `latency` (default 1000). */
     latencyMs: z.number().int().min(0).max(600_000).optional(),
+    /**
+     * For `serverError`: which documented 5xx to answer (see SERVER_ERRORS; needs `service`).
+     * Default: 503 ServiceUnavailable.
+     */
+    code: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    if (rule.code === undefined) return;
+    const codes = rule.service === undefined ? undefined : SERVER_ERRORS[rule.service];
+    if (rule.kind !== "serverError" || !codes || !(rule.code in codes)) {
+      const choices = Object.entries(SERVER_ERRORS)
+        .map(([service, byCode]) => `${service}: ${Object.keys(byCode).join(", ")}`)
+        .join("; ");
+      ctx.addIssue({
+        code: "custom",
+        path: ["code"],
+        message: `code goes with kind "serverError" and a service, one of ${choices}`,
+      });
+    }
+  });
 
 export type FaultRuleInput = z.input<typeof faultRuleSchema>;
 export type FaultRule = z.output<typeof faultRuleSchema> & { id: string; applied: number };

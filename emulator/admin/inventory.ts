@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
   credentialSchema,
   dasInstanceSchema,
+  ecsDispatchDelaySchema,
   ecsInstanceSchema,
   ssmTargetSchema,
   type LocalCloudConfig,
@@ -17,7 +18,11 @@ export const inventoryChangeSchema = z
   .object({
     credentials: z.array(credentialSchema).optional(),
     ecs: z
-      .object({ instances: z.array(ecsInstanceSchema).optional() })
+      .object({
+        instances: z.array(ecsInstanceSchema).optional(),
+        /** See the config's `ecs.dispatchDelayMs`. */
+        dispatchDelayMs: ecsDispatchDelaySchema.optional(),
+      })
       .strict()
       .optional(),
     ssm: z
@@ -62,6 +67,7 @@ export function applyInventoryChange(config: LocalCloudConfig, input: unknown): 
   const change = inventoryChangeSchema.parse(input);
   upsert(config.credentials, change.credentials, (c) => c.accessKeyId);
   upsert(config.ecs.instances, change.ecs?.instances, (i) => i.instanceId);
+  if (change.ecs?.dispatchDelayMs !== undefined) config.ecs.dispatchDelayMs = change.ecs.dispatchDelayMs;
   upsert(config.ssm.targets, change.ssm?.targets, (t) => t.target);
   upsert(config.das.instances, change.das?.instances, (i) => i.instanceId);
   remove(config.credentials, change.remove?.credentials, (c) => c.accessKeyId);
@@ -77,6 +83,7 @@ export function inventoryView(config: LocalCloudConfig) {
       accessKeyId: c.accessKeyId,
       accessKeySecret: "***",
       ...(c.securityToken !== undefined ? { securityToken: "***" } : {}),
+      ...(c.deny !== undefined ? { deny: c.deny } : {}),
     })),
     ecs: config.ecs,
     ssm: config.ssm,

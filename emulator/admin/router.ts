@@ -1,5 +1,7 @@
 /**
- * The admin API under `/_admin/` (loopback only, like the rest of the server; no auth):
+ * The admin API under `/_admin/`. The server lets a call through only with the admin token
+ * (`Authorization: Bearer <adminToken>`) and, for bodies, `Content-Type: application/json`
+ * (emulator/security/):
  *   GET    /_admin/requests    request log rows {time, requestId, protocol, service, action, status, code, durationMs}
  *   DELETE /_admin/requests    clear the log
  *   GET    /_admin/sessions    live state of every service, keyed by service name

@@ -1,2 +1,2 @@
-export { WsDataPlane, type WsDataPlaneOptions } from "./wsDataPlane";
+export { EcsDataPlane, type EcsDataPlaneOptions } from "./ecs/ecsDataPlane";
 export type { ChannelMode, ChannelSpec, ChannelState, DataPlane } from "./types";

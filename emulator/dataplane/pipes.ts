@@ -1,13 +1,15 @@
 /**
  * What sits behind a data-plane connection: a command (`/bin/sh -c`), a shell (`/bin/sh`), or a
  * TCP socket to a loopback port. Each is a `Pipe`: bytes in, bytes out, one end event.
+ * `openTerminal` runs the shell or command on a pseudo-terminal instead (util-linux `script`, no
+ * native addon): keystrokes arrive raw, the terminal echoes them, and the size can be set.
  *
  * Processes run in a fresh scratch folder with a minimal environment (PATH, HOME=scratch, LANG,
- * TERM=dumb): the emulator's own environment (cloud credentials) never leaks into a session.
+ * TERM): the emulator's own environment (cloud credentials) never leaks into a session.
  * Port forwarding dials 127.0.0.1 only, whatever TargetServer said.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,20 +37,19 @@ export interface Pipe {
 }
 
 class ProcessPipe implements Pipe {
-  private readonly child: ChildProcess;
+  protected readonly child: ChildProcess;
   private readonly scratch: string;
   private destroyed = false;
 
-  constructor(args: string[], events: PipeEvents, sessionId: string) {
+  constructor(program: string, args: string[], events: PipeEvents, env: Record<string, string>) {
     this.scratch = mkdtempSync(join(tmpdir(), "pulumi-sessions-"));
-    this.child = spawn("/bin/sh", args, {
+    this.child = spawn(program, args, {
       cwd: this.scratch,
       env: {
         PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
         HOME: this.scratch,
         LANG: "C.UTF-8",
-        TERM: "dumb",
-        SESSION_ID: sessionId,
+        ...env,
       },
       stdio: ["pipe", "pipe", "pipe"],
       // Own process group, so destroy() can kill the whole tree the command started.
@@ -144,12 +145,104 @@ class PortPipe implements Pipe {
 }
 
 export function openPipe(mode: ChannelMode, events: PipeEvents, sessionId: string): Pipe {
+  const env = { TERM: "dumb", SESSION_ID: sessionId };
   switch (mode.kind) {
     case "command":
-      return new ProcessPipe(["-c", mode.commandLine], events, sessionId);
+      return new ProcessPipe("/bin/sh", ["-c", mode.commandLine], events, env);
     case "shell":
-      return new ProcessPipe([], events, sessionId);
+      return new ProcessPipe("/bin/sh", [], events, env);
     case "port":
       return new PortPipe(mode.port, events);
   }
+}
+
+/** A pipe to a process on a pseudo-terminal. */
+export interface TerminalPipe extends Pipe {
+  /** Sets the terminal's size; the process gets SIGWINCH. */
+  resize(rows: number, cols: number): void;
+}
+
+/**
+ * `script -q -e -c CMD /dev/null` puts CMD on a new pty and relays our stdin/stdout to its master
+ * side (`-e`: its exit status is CMD's). CMD first sets the starting size, then execs the shell or
+ * `/bin/sh -c` of the command, taken from the environment so no quoting can break it.
+ */
+class ScriptPipe extends ProcessPipe implements TerminalPipe {
+  constructor(commandLine: string | undefined, events: PipeEvents, sessionId: string, size: TerminalSize) {
+    const start =
+      `stty rows ${size.rows} cols ${size.cols} 2>/dev/null; ` +
+      (commandLine === undefined ? "exec /bin/sh" : 'exec /bin/sh -c "$SESSION_COMMAND"');
+    super("script", ["-q", "-e", "-c", start, "/dev/null"], events, {
+      TERM: "xterm-256color",
+      SHELL: "/bin/sh",
+      SESSION_ID: sessionId,
+      ...(commandLine === undefined ? {} : { SESSION_COMMAND: commandLine }),
+    });
+  }
+
+  /**
+   * The pty's slave side is the stdin of `script`'s child; `stty -F` on it sets the size (the
+   * kernel signals the foreground process group). Linux-only: it reads /proc. Before the child
+   * exists (the first milliseconds) a resize is dropped; the starting size stands.
+   */
+  resize(rows: number, cols: number): void {
+    const tty = this.slave();
+    if (tty === undefined) return;
+    // Synchronous (a few ms), so the size is in place before the input that follows it.
+    try {
+      execFileSync("stty", ["-F", tty, "rows", String(rows), "cols", String(cols)], { stdio: "ignore" });
+    } catch {
+      // The terminal went away meanwhile.
+    }
+  }
+
+  /** The session on the pty has its own process group, which killing `script` does not reach. */
+  override destroy(): void {
+    const child = this.ptyChild();
+    if (child !== undefined) {
+      try {
+        process.kill(-child, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    super.destroy();
+  }
+
+  private ptyChild(): number | undefined {
+    const pid = this.child.pid;
+    if (pid === undefined) return undefined;
+    try {
+      const [child] = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
+      return child ? Number(child) : undefined;
+    } catch {
+      return undefined; // not started yet, or already gone
+    }
+  }
+
+  private slave(): string | undefined {
+    const child = this.ptyChild();
+    if (child === undefined) return undefined;
+    try {
+      const tty = readlinkSync(`/proc/${child}/fd/0`);
+      return tty.startsWith("/dev/pts/") ? tty : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export interface TerminalSize {
+  rows: number;
+  cols: number;
+}
+
+/** A shell (no `commandLine`) or a command on a pseudo-terminal of `size`. */
+export function openTerminal(
+  commandLine: string | undefined,
+  events: PipeEvents,
+  sessionId: string,
+  size: TerminalSize = { rows: 24, cols: 80 },
+): TerminalPipe {
+  return new ScriptPipe(commandLine, events, sessionId, size);
 }

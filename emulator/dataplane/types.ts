@@ -7,7 +7,7 @@ export type ChannelState = "Connecting" | "Connected" | "Disconnected" | "Termin
 
 export interface ChannelSpec {
   sessionId: string;
-  /** Secret the client must present (`?token=` or the `x-session-token` header). */
+  /** Secret the client must present (in the URL, or a header the protocol names). */
   token: string;
   mode: ChannelMode;
   /** The URL stops accepting new connections after this (ECS: 10 minutes after start). */
@@ -21,7 +21,7 @@ export interface ChannelSpec {
   /**
    * Optional: asked once per accepted connection, after the token and URL checks. Returning a
    * reason (e.g. `AgentNotOnline`) refuses it: the connection is reported `Failed` with that reason
-   * and the socket closed with code 4003.
+   * and the socket closed with code 4003 (ECS: after a status message naming the reason).
    */
   admit?(): string | undefined;
 }

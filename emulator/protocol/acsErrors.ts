@@ -73,4 +73,5 @@ export const acsStandardErrors: StandardErrors = {
       "ServiceUnavailable",
       "The request has failed due to a temporary failure of the server.",
     ),
+  forbidden: (status, reason) => new ApiError(status, "Forbidden", reason),
 };

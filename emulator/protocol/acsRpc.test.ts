@@ -74,6 +74,8 @@ describe("ACS3-HMAC-SHA256 verification", () => {
 
   beforeAll(async () => {
     cloud = await startLocalCloud({
+      // Replayed requests keep the Host they were signed for: the capture server's port.
+      allowedHosts: ["127.0.0.1"],
       credentials: [TEST_CREDENTIAL, STS],
       ecs: { instances: [{ instanceId: "i-1", regionId: "cn-hangzhou" }] },
     });

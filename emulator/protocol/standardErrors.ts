@@ -11,6 +11,7 @@ const awsStandardErrors: StandardErrors = {
   internal: () => new ApiError(500, "InternalServerError", "An error occurred on the server side."),
   throttling: () => new ApiError(400, "ThrottlingException", "Rate exceeded"),
   unavailable: () => new ApiError(503, "ServiceUnavailable", "Service is unavailable. Try again later."),
+  forbidden: (status, reason) => new ApiError(status, "AccessDeniedException", reason),
 };
 
 export function standardErrorsFor(protocol: WireProtocol): StandardErrors {

@@ -61,4 +61,9 @@ export interface StandardErrors {
   throttling(): ApiError;
   /** An injected outage (503 `ServiceUnavailable`). */
   unavailable(): ApiError;
+  /**
+   * The local cloud's own refusal of a request (a foreign Host or Origin): Alibaba `Forbidden`, AWS
+   * `AccessDeniedException`, with the reason as the message.
+   */
+  forbidden(status: number, reason: string): ApiError;
 }

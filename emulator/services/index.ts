@@ -4,6 +4,7 @@
  */
 import type { Clock } from "../clock";
 import type { LocalCloudConfig } from "../config";
+import type { SsmChannels } from "../dataplane/ssm/types";
 import type { DataPlane } from "../dataplane/types";
 import { createDasService } from "./das";
 import { createEcsService } from "./ecs";
@@ -14,8 +15,10 @@ import type { Service } from "./types";
 export interface ServiceDeps {
   /** Time for state (creation times, expiry, retention); tests inject a ManualClock. */
   clock: Clock;
-  /** The WebSocket data plane sessions hand their channels to. */
+  /** The ECS data plane (Alibaba's Session Manager protocol) behind each WebSocketUrl. */
   dataPlane: DataPlane;
+  /** The SSM data plane (AWS's data-channel protocol) behind each SSM StreamUrl. */
+  ssmDataPlane: SsmChannels;
 }
 
 export function createServices(config: LocalCloudConfig, deps: ServiceDeps): Service[] {

@@ -83,4 +83,6 @@ export const securityToken = pulumi.secret(session.securityToken);
 export const expiresAt = session.creationTime.apply((t) =>
   t ? new Date(Date.parse(t) + 10 * 60 * 1000).toISOString() : undefined,
 );
-export const howToConnect = pulumi.interpolate`Before ${expiresAt}, bridge 127.0.0.1:${localPort} to the session (pulumi stack output --show-secrets webSocketUrl, with securityToken) using a Session Manager WebSocket client, then: ssh -p ${localPort} ${sshUser}@127.0.0.1`;
+// `pulumi-sessions forward` reads the URL from the stack itself: it never passes through a
+// command line or a terminal.
+export const howToConnect = pulumi.interpolate`Before ${expiresAt}: npx pulumi-sessions forward --output webSocketUrl --local-port ${localPort} & then: ssh -p ${localPort} ${sshUser}@127.0.0.1`;

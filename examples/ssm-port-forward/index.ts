@@ -43,5 +43,9 @@ export const startSessionResponse = pulumi.secret(
   }),
 );
 const request = JSON.stringify({ Target: target, DocumentName: documentName, Parameters: parameters });
+// Where the plugin makes its own SSM calls (ResumeSession when it reconnects): the endpoint the
+// resources use, so the line works as printed against a private endpoint or the local cloud.
+const sessionsConfig = new pulumi.Config("sessions");
+const ssmEndpoint = sessionsConfig.get("ssmEndpoint") ?? sessionsConfig.get("localCloud");
 // The region as the resource resolved it (its input, else aws:region, else AWS_REGION).
-export const howToConnect = pulumi.interpolate`session-manager-plugin "$(pulumi stack output --show-secrets startSessionResponse)" ${tunnel.region} StartSession "" '${request}' https://ssm.${tunnel.region}.amazonaws.com  # then connect to 127.0.0.1:${localPort}`;
+export const howToConnect = pulumi.interpolate`session-manager-plugin "$(pulumi stack output --show-secrets startSessionResponse)" ${tunnel.region} StartSession "" '${request}' ${ssmEndpoint ?? pulumi.interpolate`https://ssm.${tunnel.region}.amazonaws.com`}  # then connect to 127.0.0.1:${localPort}`;

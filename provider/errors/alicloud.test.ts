@@ -98,8 +98,18 @@ describe("toAlicloudError", () => {
     const err = toAlicloudError(refused, "StartTerminalSession");
     expect(err.message).toBe(
       "StartTerminalSession failed with ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1 (POST http://127.0.0.1:1/). " +
-        "The request got no complete answer: check the endpoint and the network, then retry.",
+        "Nothing accepts connections at this endpoint: check sessions:localCloud or the product's endpoint " +
+        "override (sessions:ecsEndpoint, sessions:dasEndpoint), and that the local cloud is running.",
     );
+    // Once the retry loop has recorded the attempts, the message says how many.
+    err.recordAttempts(1, 0);
+    expect(err.message).toBe(
+      "StartTerminalSession failed with ECONNREFUSED (1 attempt): connect ECONNREFUSED 127.0.0.1:1 (POST http://127.0.0.1:1/). " +
+        "Nothing accepts connections at this endpoint: check sessions:localCloud or the product's endpoint " +
+        "override (sessions:ecsEndpoint, sessions:dasEndpoint), and that the local cloud is running.",
+    );
+    // What the dynamic provider host logs (`${err}: ${err.stack}`) is that one line, once.
+    expect(`${err}: ${err.stack}`).toBe(`AlicloudApiError: ${err.message}`);
     expect(transportMessage("socket hang up")).toBe("socket hang up");
     expect(transportMessage("GET https://ecs.aliyuncs.com/?a=b failed.")).toBe(
       "GET https://ecs.aliyuncs.com/ failed",

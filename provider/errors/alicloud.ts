@@ -97,7 +97,11 @@ export function toAlicloudError(err: unknown, operation: string, hints: ErrorHin
       operation,
       code: nodeCode ?? "RequestTimeout",
       cloudMessage: transportMessage(message),
-      hint: "The request got no complete answer: check the endpoint and the network, then retry.",
+      hint:
+        nodeCode === "ECONNREFUSED"
+          ? "Nothing accepts connections at this endpoint: check sessions:localCloud or the product's " +
+            "endpoint override (sessions:ecsEndpoint, sessions:dasEndpoint), and that the local cloud is running."
+          : "The request got no complete answer: check the endpoint and the network, then retry.",
       transport: true,
       cause: err,
     });

@@ -26,7 +26,7 @@ describe("toAwsError", () => {
       totalDelayMs: 450,
     });
     expect(err.message).toBe(
-      "StartSession failed with TargetNotConnected (HTTP 400, request id req-1): i-1 is not connected. The agent is offline.",
+      "StartSession failed with TargetNotConnected (HTTP 400, request id req-1, 3 attempts): i-1 is not connected. The agent is offline.",
     );
   });
 

@@ -121,10 +121,7 @@ export function toAwsError(err: unknown, operation: string, hints: ErrorHints = 
     });
   }
   const attempts = num(field(metadata, "attempts"));
-  if (attempts !== undefined) {
-    mapped.attempts = attempts;
-    mapped.totalDelayMs = num(field(metadata, "totalRetryDelay")) ?? 0;
-  }
+  if (attempts !== undefined) mapped.recordAttempts(attempts, num(field(metadata, "totalRetryDelay")) ?? 0);
   return mapped;
 }
 

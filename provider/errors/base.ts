@@ -54,7 +54,13 @@ export interface ProviderApiErrorInit {
 
 /**
  * An API call that failed. Carries the code, request id, HTTP status and an actionable
- * sentence; the retry loop stamps `attempts` and `totalDelayMs` on the final one.
+ * sentence; the retry loop records `attempts` and `totalDelayMs` on the final one, and the
+ * message then says how many attempts were made.
+ *
+ * It prints as one line wherever it goes: the dynamic provider host logs a failed check, diff,
+ * read or delete as `${err}: ${err.stack}`, so `toString()` is the name and `stack` the
+ * message, without frames (they would point into this package's compiled files; the SDK's
+ * error in `cause` keeps its own).
  */
 export class ProviderApiError extends Error {
   /** The cloud that answered. */
@@ -75,13 +81,16 @@ export class ProviderApiError extends Error {
   readonly transport: boolean;
   /** Seconds the cloud asked us to wait (throttling). */
   readonly retryAfterSeconds?: number;
-  /** How many attempts were made, stamped by the retry loop. */
+  /** How many attempts were made (see {@link recordAttempts}). */
   attempts?: number;
-  /** Total time slept between attempts, stamped by the retry loop. */
+  /** Total time slept between attempts (see {@link recordAttempts}). */
   totalDelayMs?: number;
+  private readonly init: ProviderApiErrorInit;
 
   constructor(init: ProviderApiErrorInit) {
     super(formatApiErrorMessage(init), init.cause === undefined ? undefined : { cause: init.cause });
+    this.init = init;
+    this.stack = this.message;
     this.name = "ProviderApiError";
     this.cloud = init.cloud;
     this.operation = init.operation;
@@ -93,12 +102,26 @@ export class ProviderApiError extends Error {
     this.transport = init.transport ?? false;
     this.retryAfterSeconds = init.retryAfterSeconds;
   }
+
+  /** Records how hard the call was tried; the message then says so. */
+  recordAttempts(attempts: number, totalDelayMs: number): void {
+    this.attempts = attempts;
+    this.totalDelayMs = totalDelayMs;
+    this.message = formatApiErrorMessage(this.init, attempts);
+    this.stack = this.message;
+  }
+
+  /** The name only: the host prints `${err}: ${err.stack}`, and the stack is the message. */
+  override toString(): string {
+    return this.name;
+  }
 }
 
-function formatApiErrorMessage(init: ProviderApiErrorInit): string {
+function formatApiErrorMessage(init: ProviderApiErrorInit, attempts?: number): string {
   const where = [
     init.httpStatus === undefined ? undefined : `HTTP ${init.httpStatus}`,
     init.requestId ? `request id ${init.requestId}` : undefined,
+    attempts === undefined ? undefined : `${attempts} attempt${attempts === 1 ? "" : "s"}`,
   ].filter((s): s is string => s !== undefined);
   const detail = where.length > 0 ? ` (${where.join(", ")})` : "";
   const said = init.cloudMessage ? `: ${init.cloudMessage.replace(/\.$/, "")}` : "";

@@ -1,4 +1,4 @@
-import { UNKNOWN } from "../validation";
+import { topLevelProperty, UNKNOWN } from "../validation";
 import { createKillInstanceSessionTaskProvider } from "./killInstanceSessionTask";
 import { DATABASE_ID_PATTERNS } from "../schemas/killInstanceSessionTask";
 import { KILL_TASK_DEFAULTS, killInstanceSessionTaskWarnings } from "../schemas/killInstanceSessionTask";
@@ -22,7 +22,7 @@ const base = { instanceId: "rm-2ze8g2am97624", dbUser: "ops", dbUserPassword: "p
 const killAll = { ...base, killAllSessions: true };
 const some = { ...base, sessionIds: [10805639, 10805623] };
 
-/** [name, inputs, property, text in the reason]. */
+/** [name, inputs, property path, text in the reason]. */
 const invalid: Array<[string, Record<string, unknown>, string, string]> = [
   [
     "instanceId missing",
@@ -36,14 +36,19 @@ const invalid: Array<[string, Record<string, unknown>, string, string]> = [
     "instanceId",
     "rm-...) or a PolarDB MySQL cluster id (pc-...",
   ],
-  ["instanceId with capitals", { ...killAll, instanceId: "rm-ABC" }, "instanceId", 'got "rm-ABC"'],
+  [
+    "instanceId with capitals",
+    { ...killAll, instanceId: "rm-ABC" },
+    "instanceId",
+    "lowercase letters and digits after the prefix",
+  ],
   ["instanceId of a PolarDB node", { ...killAll, instanceId: "pi-abc" }, "instanceId", "instanceId must be"],
   ["instanceId prefix only", { ...killAll, instanceId: "rm-" }, "instanceId", "instanceId must be"],
   [
     "instanceId not a string",
     { ...killAll, instanceId: 12 },
     "instanceId",
-    "instanceId must be a string (got 12)",
+    "instanceId must be a string, not a number",
   ],
   [
     "nodeId of a cluster",
@@ -55,19 +60,19 @@ const invalid: Array<[string, Record<string, unknown>, string, string]> = [
     "nodeId on RDS MySQL",
     { ...killAll, nodeId: "pi-abc" },
     "nodeId",
-    "RDS MySQL instance rm-2ze8g2am97624 has no nodes",
+    "an RDS MySQL instance (rm-...) has no nodes",
   ],
   [
     "PolarDB session ids without nodeId",
     { ...some, instanceId: "pc-abc" },
     "nodeId",
-    "nodeId is required for PolarDB MySQL cluster pc-abc unless killAllSessions is true",
+    "nodeId is required for a PolarDB MySQL cluster (pc-...) unless killAllSessions is true",
   ],
   [
     "cluster-wide PolarDB kill, waiting, without clusterNodeIds",
     { ...killAll, instanceId: "pc-abc" },
     "clusterNodeIds",
-    "clusterNodeIds is required to wait for a cluster-wide kill on PolarDB MySQL cluster pc-abc",
+    "clusterNodeIds is required to wait for a cluster-wide kill on a PolarDB MySQL cluster (pc-...)",
   ],
   [
     "clusterNodeIds on RDS MySQL",
@@ -105,7 +110,7 @@ const invalid: Array<[string, Record<string, unknown>, string, string]> = [
     "password as a number, not echoed",
     { ...killAll, dbUserPassword: 123456 },
     "dbUserPassword",
-    "must be a string (got a number)",
+    "dbUserPassword must be a string, not a number",
   ],
   [
     "password empty",
@@ -125,7 +130,7 @@ const invalid: Array<[string, Record<string, unknown>, string, string]> = [
     "session id as text",
     { ...base, sessionIds: [1, "2"] },
     "sessionIds[1]",
-    'must be a number (a MySQL connection id such as 10805639), got "2"',
+    "sessionIds[1]: must be a number (a MySQL connection id such as 10805639), not a string",
   ],
   ["session id fractional", { ...base, sessionIds: [1.5] }, "sessionIds[0]", "must be a whole number"],
   ["session id zero", { ...base, sessionIds: [0] }, "sessionIds[0]", "must be at least 1"],
@@ -158,13 +163,19 @@ const invalid: Array<[string, Record<string, unknown>, string, string]> = [
 ];
 
 describe("check rejects what is known to be wrong, naming the field and the rule", () => {
-  test.each(invalid)("%s", async (_name, inputs, property, text) => {
+  test.each(invalid)("%s", async (_name, inputs, path, text) => {
     const { failures } = await check(inputs);
-    const failure = failures!.find((f) => f.property === property);
+    // Reported under the top-level input (the engine shows that input's value), the path first.
+    const failure = failures!.find((f) => f.property === topLevelProperty(path) && f.reason.includes(text));
     expect(failure).toBeDefined();
-    expect(failure!.reason).toContain(text);
-    // Every reason names its field, so it stands alone in the CLI output.
-    for (const f of failures!) expect(f.reason).toContain(f.property.replace(/\[\d+\]$/, ""));
+    expect(failure!.reason.startsWith(path.replace(/\[\d+\]$/, ""))).toBe(true);
+    // Every reason names its field, so it stands alone in the CLI output, and quotes no value.
+    for (const f of failures!) {
+      expect(f.reason.startsWith(f.property)).toBe(true);
+      for (const value of Object.values(inputs)) {
+        if (typeof value === "string" && value.length > 4) expect(f.reason).not.toContain(value);
+      }
+    }
   });
 });
 
@@ -222,7 +233,7 @@ describe("unknown values (preview) are accepted wherever they are", () => {
 
   test("and what is known to be wrong still fails next to them", async () => {
     const { failures } = await check({ ...base, instanceId: UNKNOWN, sessionIds: [UNKNOWN, "x"] });
-    expect(failures!.map((f) => f.property)).toEqual(["sessionIds[1]"]);
+    expect(failures!.map((f) => f.property)).toEqual(["sessionIds"]);
   });
 });
 

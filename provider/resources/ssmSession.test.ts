@@ -56,14 +56,14 @@ describe("check", () => {
     [
       "parameter value not a list",
       { target: TARGET, parameters: { portNumber: "22" } },
-      "parameters.portNumber",
-      "must be a list of strings",
+      "parameters",
+      "parameters.portNumber: must be a list of strings",
     ],
     [
       "empty parameter value",
       { target: TARGET, parameters: { portNumber: [""] } },
-      "parameters.portNumber[0]",
-      "must not be empty",
+      "parameters",
+      "parameters.portNumber[0]: must not be empty",
     ],
     [
       "empty parameter name",
@@ -75,7 +75,7 @@ describe("check", () => {
       "parameter name too long",
       { target: TARGET, parameters: { ["n".repeat(256)]: ["x"] } },
       "parameters",
-      "1 to 255",
+      "parameters names must be 1 to 255 characters (one has 256)",
     ],
     [
       "unknown input",
@@ -184,7 +184,7 @@ describe("create, read, update and delete against the local cloud", () => {
         ],
       },
     });
-    admin = new AdminClient(cloud.url);
+    admin = new AdminClient(cloud);
     config = {
       "aws:region": REGION,
       "aws:accessKey": KEY.accessKeyId,

@@ -64,7 +64,7 @@ beforeAll(async () => {
     credentials: [PULUMI, ALICE, BOB],
     ssm: { targets: [...TARGETS, OTHER].map((target) => ({ target, region: REGION })) },
   });
-  admin = new AdminClient(cloud.url);
+  admin = new AdminClient(cloud);
 });
 afterAll(() => cloud.stop());
 
@@ -129,16 +129,21 @@ describe("invalid inputs fail at check without any API call", () => {
   const cases: Array<[string, Record<string, unknown>, string, string]> = [
     ["no targets", { targets: [] }, "targets", "targets must list at least 1"],
     ["targets missing", {}, "targets", "targets must be a list of strings"],
-    ["an empty target", { targets: ["i-1", ""] }, "targets[1]", "must not be empty"],
-    ["a target too long", { targets: ["i".repeat(401)] }, "targets[0]", "must be at most 400 characters"],
-    ["a repeated target", { targets: ["i-1", "i-1"] }, "targets[1]", 'repeats "i-1"'],
+    ["an empty target", { targets: ["i-1", ""] }, "targets", "targets[1]: must not be empty"],
+    [
+      "a target too long",
+      { targets: ["i".repeat(401)] },
+      "targets",
+      "targets[0]: must be at most 400 characters",
+    ],
+    ["a repeated target", { targets: ["i-1", "i-1"] }, "targets", "targets[1]: repeats targets[0]"],
     ["an empty owner", { targets: ["i-1"], owner: "" }, "owner", "owner must not be empty"],
     ["spareOwners not a list", { targets: ["i-1"], spareOwners: "bob" }, "spareOwners", "list"],
     [
       "sparing the owner filtered on",
       { targets: ["i-1"], owner: "arn:aws:iam::1:user/bob", spareOwners: ["bob"] },
-      "spareOwners[0]",
-      "nothing would be terminated",
+      "spareOwners",
+      "spareOwners[0] spares the owner the revocation is limited to (owner): nothing would be terminated",
     ],
     ["triggers not a list", { targets: ["i-1"], triggers: 1 }, "triggers", "triggers must be a list"],
     ["an unknown input", { targets: ["i-1"], target: "i-1" }, "target", "is not a known input"],

@@ -106,7 +106,7 @@ function backendSession(id: string) {
 
 /** The local cloud's own view of its ECS sessions (admin API). */
 async function adminSessions(): Promise<Array<{ sessionId: string; clientToken?: string; state: string }>> {
-  const all = await new AdminClient(cloud.url).sessions();
+  const all = await new AdminClient(cloud).sessions();
   return (all.ecs ?? []) as Array<{ sessionId: string; clientToken?: string; state: string }>;
 }
 
@@ -399,6 +399,18 @@ describe("a token already used by an earlier session", () => {
     expect((second.outs!.effectiveClientToken as string).length).toBeLessThanOrEqual(64);
     // The first start replayed the old session; the second made a new one.
     expect(calls("StartTerminalSession")).toHaveLength(3);
+    await p.delete!(second.id, second.outs!);
+  });
+
+  test("a delete-first replacement seconds later (up --replace) never hands out the session it just ended", async () => {
+    const p = await provider();
+    const urn = `${URN}-replaced`;
+    const first = await checkAndCreate(p, { instanceIds: [INSTANCE] }, urn);
+    await p.delete!(first.id, first.outs!);
+    const second = await checkAndCreate(p, { instanceIds: [INSTANCE] }, urn);
+    expect(second.id).not.toBe(first.id);
+    expect(second.outs!.effectiveClientToken).not.toBe(second.outs!.clientToken);
+    expect((await adminSessions()).find((s) => s.sessionId === second.id)?.state).toBe("Open");
     await p.delete!(second.id, second.outs!);
   });
 });

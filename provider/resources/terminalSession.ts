@@ -162,6 +162,12 @@ export function createTerminalSessionProvider(
   let settings: ProviderSettings | undefined;
   // Refresh reads many sessions at once: share Describe calls between them (one per provider process).
   const describeBatcher = new DescribeBatcher();
+  // Sessions this process ended. A delete-first replacement with unchanged inputs (`up --replace`)
+  // starts again with the old session's client token seconds after ending it: the cloud replays
+  // the ended session, and Describe of a session that never had a connection shows no sign of
+  // the end, nor is it older than the freshness margin. The engine runs the delete and the create
+  // of one replacement in the same provider process, so remembering them here catches it.
+  const endedHere = new Set<string>();
 
   function current(): ProviderSettings {
     // Engines before configure support (3.139) never call it: fall back to the environment.
@@ -278,8 +284,14 @@ export function createTerminalSessionProvider(
       }
       const { record } = found;
       const created = record?.creationTime ? Date.parse(record.creationTime) : NaN;
-      const replayed = !Number.isNaN(created) && created < cloudStart - FRESHNESS_MARGIN_MS;
-      const usability = record ? sessionUsability(record, new Date(answered + offset)) : "live";
+      const replayed =
+        endedHere.has(started.sessionId) ||
+        (!Number.isNaN(created) && created < cloudStart - FRESHNESS_MARGIN_MS);
+      const usability = endedHere.has(started.sessionId)
+        ? "ended"
+        : record
+          ? sessionUsability(record, new Date(answered + offset))
+          : "live";
       if (!replayed && usability === "live") {
         return { id: started.sessionId, outs: defined({ ...outs, ...describedOutputs(record) }) };
       }
@@ -393,6 +405,7 @@ export function createTerminalSessionProvider(
       // Not found means already ended long ago or never existed: either way it is gone.
       describeBatcher.forget(region, id);
       await endTerminalSession(clientFor(region), { regionId: region, sessionId: id });
+      endedHere.add(id);
     },
   };
 }

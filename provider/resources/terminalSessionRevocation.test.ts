@@ -77,7 +77,7 @@ beforeAll(async () => {
     },
     { clock: { now: () => new Date(Date.now() + skew) } },
   );
-  admin = new AdminClient(cloud.url);
+  admin = new AdminClient(cloud);
 });
 afterAll(() => cloud.stop());
 
@@ -143,8 +143,18 @@ describe("invalid inputs fail at check without any API call", () => {
   const cases: Array<[string, Record<string, unknown>, string, string]> = [
     ["no instances", { instanceIds: [] }, "instanceIds", "instanceIds must list at least 1"],
     ["instanceIds missing", {}, "instanceIds", "instanceIds must be a list of strings"],
-    ["an empty instance id", { instanceIds: ["i-1", ""] }, "instanceIds[1]", "must not be empty"],
-    ["a repeated instance id", { instanceIds: ["i-1", "i-1"] }, "instanceIds[1]", 'repeats "i-1"'],
+    [
+      "an empty instance id",
+      { instanceIds: ["i-1", ""] },
+      "instanceIds",
+      "instanceIds[1]: must not be empty",
+    ],
+    [
+      "a repeated instance id",
+      { instanceIds: ["i-1", "i-1"] },
+      "instanceIds",
+      "instanceIds[1]: repeats instanceIds[0]",
+    ],
     [
       "sparePrincipalIds not a list",
       { instanceIds: ["i-1"], sparePrincipalIds: "123" },
@@ -154,8 +164,8 @@ describe("invalid inputs fail at check without any API call", () => {
     [
       "a repeated username",
       { instanceIds: ["i-1"], spareUsernames: ["a", "a"] },
-      "spareUsernames[1]",
-      "repeats",
+      "spareUsernames",
+      "spareUsernames[1]: repeats spareUsernames[0]",
     ],
     ["triggers not a list", { instanceIds: ["i-1"], triggers: "x" }, "triggers", "triggers must be a list"],
     ["an unknown input", { instanceIds: ["i-1"], instanceId: "i-1" }, "instanceId", "is not a known input"],
@@ -169,6 +179,25 @@ describe("invalid inputs fail at check without any API call", () => {
     ]);
     expect(notices).toEqual([]);
     expect(await admin.requests()).toEqual([]);
+  });
+
+  test("a principal id written as a number (pulumi config set --path) is taken as its digits", async () => {
+    const { provider } = await setup();
+    const { inputs, failures } = await provider.check!(
+      {},
+      { instanceIds: ["i-1"], sparePrincipalIds: [1919522535951308, "203"] },
+    );
+    expect(failures).toEqual([]);
+    expect(inputs!.sparePrincipalIds).toEqual(["1919522535951308", "203"]);
+    const tooLarge = await provider.check!({}, { instanceIds: ["i-1"], sparePrincipalIds: [2 ** 60] });
+    expect(tooLarge.failures).toEqual([
+      {
+        property: "sparePrincipalIds",
+        reason: expect.stringContaining(
+          "sparePrincipalIds[0]: must be a principal id string: write it as text, e.g. `pulumi config set --path 'sparePrincipalIds[0]' --type string <id>`",
+        ),
+      },
+    ]);
   });
 
   test("no region anywhere", async () => {

@@ -20,6 +20,7 @@ import { createRevocationProvider, type RevocationCloud } from "../revocation";
 import { ruleMessage } from "../validation";
 import { type RevocationSession } from "../schemas/revocation";
 import {
+  normalizeTerminalSessionRevocationInputs,
   type TerminalSessionRevocationInputs,
   terminalSessionRevocationInputsSchema,
 } from "../schemas/terminalSessionRevocation";
@@ -30,6 +31,7 @@ type Checked = TerminalSessionRevocationInputs & { region: string };
 export const terminalSessionRevocationCloud: RevocationCloud<ProviderSettings, AlicloudRpcClient, Checked> = {
   title: "alicloud.TerminalSessionRevocation",
   schema: terminalSessionRevocationInputsSchema,
+  normalize: normalizeTerminalSessionRevocationInputs,
   settings: resolveProviderSettings,
   defaultRegion: (settings) => settings.alicloud.region?.value,
   missingRegion: ruleMessage(

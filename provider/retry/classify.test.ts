@@ -9,7 +9,8 @@ describe("classify", () => {
     [{ httpStatus: 429, code: "Whatever" }, "throttling"],
     [{ $metadata: { httpStatusCode: 429 }, name: "X" }, "throttling"],
     [{ code: "ECONNRESET" }, "transient"],
-    [{ code: "ECONNREFUSED" }, "transient"],
+    // Nothing listens there: retrying would only delay the same answer.
+    [{ code: "ECONNREFUSED" }, "unreachable"],
     [{ name: "RequestTimeoutError", message: "ReadTimeout" }, "transient"],
     [{ transport: true, code: "InvalidResponse" }, "transient"],
     [{ httpStatus: 500, code: "InternalError" }, "server"],

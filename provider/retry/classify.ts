@@ -5,8 +5,12 @@
  */
 import { TRANSPORT_ERROR_CODES } from "../errors/base";
 
-/** Why a call failed, as far as retrying is concerned. */
-export type FailureClass = "throttling" | "transient" | "server" | "client";
+/**
+ * Why a call failed, as far as retrying is concerned. `unreachable`: the connection was
+ * refused, so nothing listens at the endpoint; the request never arrived, and retrying for
+ * half a minute would not make a wrong endpoint right: fail at once.
+ */
+export type FailureClass = "throttling" | "transient" | "server" | "client" | "unreachable";
 
 /** Extra knowledge a caller has about one operation. */
 export interface ClassifyOptions {
@@ -35,6 +39,7 @@ export function classify(err: unknown, options: ClassifyOptions = {}): FailureCl
   const status = typeof rawStatus === "number" ? rawStatus : undefined;
 
   if (options.fatalCodes?.includes(code)) return "client";
+  if (code === "ECONNREFUSED") return "unreachable";
   if (status === 429 || THROTTLING.test(code) || (status === undefined && THROTTLING.test(name)))
     return "throttling";
   if (options.retryableCodes?.includes(code)) return "transient";
@@ -44,7 +49,7 @@ export function classify(err: unknown, options: ClassifyOptions = {}): FailureCl
   return "client";
 }
 
-/** True for every class except `client`. */
+/** True for throttling, transient and server failures. */
 export function isRetryable(failure: FailureClass): boolean {
-  return failure !== "client";
+  return failure !== "client" && failure !== "unreachable";
 }

@@ -101,3 +101,33 @@ describe("the default budget", () => {
     expect(err).toMatchObject({ attempts: 10 });
   });
 });
+
+test("the final API error's message says how many attempts were made", async () => {
+  const { AlicloudApiError } = await import("../errors/alicloud");
+  const fail = () =>
+    Promise.reject(
+      new AlicloudApiError({
+        operation: "Op",
+        code: "ServiceUnavailable",
+        cloudMessage: "",
+        httpStatus: 503,
+        hint: "Later.",
+      }),
+    );
+  const err = await withRetry(fail, { maxAttempts: 3, sleep: async () => undefined }).catch((e: Error) => e);
+  expect(err.message).toBe("Op failed with ServiceUnavailable (HTTP 503, 3 attempts). Later.");
+});
+
+test("a refused connection is not retried", async () => {
+  let calls = 0;
+  const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+  const err = await withRetry(
+    async () => {
+      calls++;
+      throw refused;
+    },
+    { sleep: async () => undefined },
+  ).catch((e: unknown) => e);
+  expect(calls).toBe(1);
+  expect(err).toMatchObject({ attempts: 1, failureClass: "unreachable" });
+});

@@ -60,7 +60,11 @@ function retryAfterMs(err: unknown): number | undefined {
 }
 
 function stamp(err: unknown, fields: RetryStamp): void {
-  if (err !== null && typeof err === "object" && Object.isExtensible(err)) Object.assign(err, fields);
+  if (err === null || typeof err !== "object" || !Object.isExtensible(err)) return;
+  Object.assign(err, fields);
+  // Our API errors put the count in their message (by duck type: module copies may differ).
+  const record = (err as { recordAttempts?: unknown }).recordAttempts;
+  if (typeof record === "function") record.call(err, fields.attempts, fields.totalDelayMs);
 }
 
 /** Runs `fn` until it succeeds, fails with a non-retryable error, or attempts run out. */

@@ -5,7 +5,7 @@
  * here: the SDK and the program load this.
  */
 import { z } from "zod";
-import { isAbsent, isKnown, type Fail } from "../validation";
+import { isAbsent, isKnown, kindOf, type Fail } from "../validation";
 
 /** The Pulumi type token of the resource. */
 export const KILL_INSTANCE_SESSION_TASK_TYPE = "pulumi-nodejs:dynamic/alicloud:KillInstanceSessionTask";
@@ -32,15 +32,16 @@ export const KILL_TASK_DEFAULTS = {
 export const KILL_TASK_LIMITS = { timeoutSecondsMin: 1, timeoutSecondsMax: 3600 } as const;
 
 const notEmpty = (field: string) => ({ error: `${field} must not be empty` });
-/** "required" when the field is missing, "must be a string" when it has another type. */
-const requiredString = (field: string, what: string, echo = true) => ({
+/**
+ * "required" when the field is missing, "must be a string" when it has another type. Messages
+ * name the kind of a wrong value, never the value: the engine shows it (or `[secret]`) itself.
+ */
+const requiredString = (field: string, what: string) => ({
   error: (iss: { input?: unknown }) =>
     iss.input === undefined
       ? `${field} is required: ${what}`
-      : `${field} must be a string` + (echo ? ` (got ${got(iss.input)})` : ` (got a ${typeof iss.input})`),
+      : `${field} must be a string, not ${kindOf(iss.input)}`,
 });
-const got = (input: unknown) =>
-  typeof input === "string" ? `"${input}"` : (JSON.stringify(input) ?? String(input));
 
 /** The inputs of a KillInstanceSessionTask, as users write them (see the field docs). */
 export const killInstanceSessionTaskInputsSchema = z
@@ -52,9 +53,9 @@ export const killInstanceSessionTaskInputsSchema = z
     instanceId: z
       .string(requiredString("instanceId", "the rm-... or pc-... id of the database"))
       .regex(/^(rm|pc)-[a-z0-9]+$/, {
-        error: (iss) =>
-          `instanceId must be an RDS MySQL instance id (rm-...) or a PolarDB MySQL cluster id (pc-...), ` +
-          `lowercase letters and digits after the prefix (got ${got(iss.input)})`,
+        error:
+          "instanceId must be an RDS MySQL instance id (rm-...) or a PolarDB MySQL cluster id (pc-...), " +
+          "lowercase letters and digits after the prefix",
       }),
     /**
      * The PolarDB node to kill sessions on (`NodeId`, `pi-...`). Required for a PolarDB cluster
@@ -64,8 +65,8 @@ export const killInstanceSessionTaskInputsSchema = z
     nodeId: z
       .string({ error: "nodeId must be a string" })
       .regex(DATABASE_ID_PATTERNS.polardbNode, {
-        error: (iss) =>
-          `nodeId must be a PolarDB MySQL node id (pi-...), lowercase letters and digits after the prefix (got ${got(iss.input)})`,
+        error:
+          "nodeId must be a PolarDB MySQL node id (pi-...), lowercase letters and digits after the prefix",
       })
       .optional(),
     /**
@@ -77,7 +78,7 @@ export const killInstanceSessionTaskInputsSchema = z
     clusterNodeIds: z
       .array(
         z.string({ error: "must be a PolarDB node id (pi-...)" }).regex(DATABASE_ID_PATTERNS.polardbNode, {
-          error: (iss) => `must be a PolarDB MySQL node id (pi-...), got ${got(iss.input)}`,
+          error: "must be a PolarDB MySQL node id (pi-...), lowercase letters and digits after the prefix",
         }),
         { error: "clusterNodeIds must be a list of PolarDB node ids (pi-...)" },
       )
@@ -89,8 +90,7 @@ export const killInstanceSessionTaskInputsSchema = z
       .min(1, notEmpty("dbUser")),
     /** The password of `dbUser` (`DbUserPassword`). Always stored as a secret. */
     dbUserPassword: z
-      // Never echo the value: it is a password, even when it has the wrong type.
-      .string(requiredString("dbUserPassword", "the password of dbUser", false))
+      .string(requiredString("dbUserPassword", "the password of dbUser"))
       .min(1, notEmpty("dbUserPassword")),
     /**
      * Kill every session (`KillAllSessions`), sparing `ignoredUsers`, Alibaba Cloud's internal
@@ -106,11 +106,11 @@ export const killInstanceSessionTaskInputsSchema = z
         z
           .number({
             error: (iss) =>
-              `must be a number (a MySQL connection id such as 10805639), got ${got(iss.input)}`,
+              `must be a number (a MySQL connection id such as 10805639), not ${kindOf(iss.input)}`,
           })
-          .int({ error: (iss) => `must be a whole number (a MySQL connection id), got ${got(iss.input)}` })
+          .int({ error: "must be a whole number (a MySQL connection id)" })
           .min(1, {
-            error: (iss) => `must be at least 1 (MySQL connection ids start at 1), got ${got(iss.input)}`,
+            error: "must be at least 1 (MySQL connection ids start at 1)",
           }),
         { error: "sessionIds must be a list of session ids (numbers)" },
       )
@@ -274,7 +274,7 @@ export function killInstanceSessionTaskRules(v: Record<string, unknown>, fail: F
   if (rds && isKnown(nodeId)) {
     fail(
       "nodeId",
-      `nodeId applies only to PolarDB MySQL clusters (pc-...): RDS MySQL instance ${instanceId} has no nodes, remove nodeId`,
+      "nodeId applies only to PolarDB MySQL clusters (pc-...): an RDS MySQL instance (rm-...) has no nodes, remove nodeId",
     );
   }
   const killAll = killAllSessions === true;
@@ -282,7 +282,7 @@ export function killInstanceSessionTaskRules(v: Record<string, unknown>, fail: F
   if (polardb && isAbsent(nodeId) && killAllKnown && !killAll) {
     fail(
       "nodeId",
-      `nodeId is required for PolarDB MySQL cluster ${instanceId} unless killAllSessions is true: ` +
+      "nodeId is required for a PolarDB MySQL cluster (pc-...) unless killAllSessions is true: " +
         "session ids belong to one node (pi-...)",
     );
   }
@@ -297,7 +297,7 @@ export function killInstanceSessionTaskRules(v: Record<string, unknown>, fail: F
   if (polardb && isAbsent(nodeId) && killAll && waits && isAbsent(clusterNodeIds)) {
     fail(
       "clusterNodeIds",
-      `clusterNodeIds is required to wait for a cluster-wide kill on PolarDB MySQL cluster ${instanceId}: ` +
+      "clusterNodeIds is required to wait for a cluster-wide kill on a PolarDB MySQL cluster (pc-...): " +
         "DAS needs each task's node (pi-...) to read its result and does not say which node a task ran on. " +
         "List the cluster's node ids, set nodeId, or set waitForCompletion: false",
     );

@@ -3,6 +3,7 @@
  * schemas: the result outputs and the list-of-distinct-strings input. No cloud client here.
  */
 import { z } from "zod";
+import { kindOf } from "../validation";
 
 /** One live session a revocation ended or spared. */
 export const revocationSessionSchema = z.object({
@@ -53,12 +54,15 @@ export type RevocationResult = z.infer<typeof revocationResultSchema>;
 
 /**
  * A list of distinct strings (at least `min`), each checked by `element` (default: non-empty);
- * a repeated value is reported at its index (`instanceIds[2]: repeats "i-1"`).
+ * a repeated value is reported at its index, naming where it first appears, not the value
+ * (`instanceIds[2]: repeats instanceIds[0]`).
  */
 export function distinctStrings(
   field: string,
   min: number,
-  element: z.ZodType<string, string> = z.string().min(1, "must not be empty"),
+  element: z.ZodType<string, string> = z
+    .string({ error: (iss) => `must be a string, not ${kindOf(iss.input)}` })
+    .min(1, "must not be empty"),
 ) {
   return z
     .array(element, { error: `${field} must be a list of strings` })
@@ -66,7 +70,11 @@ export function distinctStrings(
     .superRefine((list, ctx) => {
       list.forEach((value, index) => {
         if (list.indexOf(value) !== index) {
-          ctx.addIssue({ code: "custom", path: [index], message: `repeats ${JSON.stringify(value)}` });
+          ctx.addIssue({
+            code: "custom",
+            path: [index],
+            message: `repeats ${field}[${list.indexOf(value)}]`,
+          });
         }
       });
     });

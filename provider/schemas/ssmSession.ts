@@ -41,11 +41,6 @@ export function boundedString(min: number, max: number, field?: string) {
     });
 }
 
-/** Shortens a user value quoted in a message. */
-function quote(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-}
-
 /** `Parameters`: names 1..255 characters, each mapped to a list of values of 1..65535 characters. */
 const parametersSchema = z
   .record(
@@ -63,7 +58,7 @@ const parametersSchema = z
       ctx.addIssue({
         code: "custom",
         message: ruleMessage(
-          `parameters names must be 1 to ${L.parameterNameMax} characters (got ${quote(name)})`,
+          `parameters names must be 1 to ${L.parameterNameMax} characters (one has ${length})`,
           `1..${L.parameterNameMax} characters`,
         ),
       });

@@ -29,6 +29,8 @@ export const DEMO_DB = {
 /** The local cloud's configuration; the database instance only when a MariaDB port is given. */
 export function localCloudConfig(mariadbPort?: number): LocalCloudConfigInput {
   return {
+    // Any free port: the demo must not collide with a local cloud the user runs on the default one.
+    port: 0,
     credentials: [DEMO_ALICLOUD_KEY, DEMO_AWS_KEY],
     ecs: {
       instances: [DEMO_INSTANCES.command, DEMO_INSTANCES.forward, DEMO_INSTANCES.revoke].map(

@@ -2,7 +2,9 @@
  * What the demo needs around its program, outside Pulumi:
  *   cloud-config <file> [mariadbPort]  writes the local cloud's configuration.
  *   stack-config <cloudUrl> <echoPort> <withDatabase>  prints `key<TAB>value<TAB>secret` lines.
- *   live <cloudUrl>  prints the live sessions per service; exits 1 when there are any.
+ *   live <startLineFile>  prints the live sessions per service; exits 1 when there are any. The
+ *     file holds the local cloud's start line (its url and admin token; a file, not an argument,
+ *     so the token stays out of the process list).
  *   stray <cloudUrl> <idsFile>  starts sessions "by other people" on the instance the revocation
  *     covers (two as `dev`, one as `oncall`); prints them and records their ids.
  *   end-stray <cloudUrl> <idsFile>  ends those still live (the one the revocation spared).
@@ -48,8 +50,12 @@ async function endStray(cloudUrl: string, idsFile: string): Promise<void> {
   console.log(`  ended the sessions the demo started outside Pulumi`);
 }
 
-async function live(cloudUrl: string): Promise<void> {
-  const snapshot = (await new AdminClient(cloudUrl).sessions()) as {
+async function live(startLineFile: string): Promise<void> {
+  const start = JSON.parse(fs.readFileSync(startLineFile, "utf8").split("\n")[0]) as {
+    url: string;
+    adminToken: string;
+  };
+  const snapshot = (await new AdminClient(start).sessions()) as {
     ecs: { sessionId: string; active: boolean }[];
     ssm: { SessionId: string }[];
   };

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { catalog, type CatalogEntry } from "../../provider/catalog";
+import { PLUGIN_CONFIG } from "../../plugin/config";
 import { classDoc, schemaDocs, type ObjectDocs } from "./docComments";
 
 /** A property of the Pulumi package schema. */
@@ -41,6 +42,8 @@ export interface PulumiSchema {
   keywords: string[];
   license: string;
   repository?: string;
+  config: { variables: Record<string, PulumiProperty> };
+  provider: Omit<PulumiResource, "properties">;
   types: Record<string, PulumiObjectType>;
   resources: Record<string, PulumiResource>;
   language: Record<string, unknown>;
@@ -173,6 +176,16 @@ function resourceSchema(entry: CatalogEntry, repoRoot: string, types: Record<str
   return resource;
 }
 
+/** The provider configuration (`sessions:*`), also the inputs of an explicit provider resource. */
+function configVariables(): Record<string, PulumiProperty> {
+  return Object.fromEntries(
+    PLUGIN_CONFIG.map((v) => [
+      v.name,
+      { type: "string", description: v.description, ...(v.secret ? { secret: true } : {}) },
+    ]),
+  );
+}
+
 /** The whole package schema. */
 export function generateSchema(repoRoot: string): PulumiSchema {
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
@@ -190,8 +203,18 @@ export function generateSchema(repoRoot: string): PulumiSchema {
     description: pkg.description,
     keywords: ["pulumi", "sessions", "alicloud", "aws", "ssm", "session-manager", "das", "category/utility"],
     license: pkg.license,
+    config: { variables: configVariables() },
+    provider: {
+      description: "The sessions provider: credentials, regions and endpoints for the resources it manages.",
+      inputProperties: configVariables(),
+    },
     types: Object.fromEntries(Object.entries(types).sort(([a], [b]) => a.localeCompare(b))),
     resources,
-    language: { nodejs: { packageName: "pulumi-sessions" } },
+    language: {
+      nodejs: { packageName: "pulumi-sessions" },
+      go: { importBasePath: "github.com/pulumi-sessions/pulumi-sessions/sdks/go/sessions" },
+      python: { packageName: "pulumi_sessions" },
+      csharp: { rootNamespace: "PulumiSessions" },
+    },
   };
 }

@@ -32,6 +32,9 @@ const KIND: DynamicResourceKind = {
   secretOutputs: TERMINAL_SESSION_SECRET_OUTPUTS,
   // The provider derives the default ClientToken from it.
   passUrn: true,
+  insteadOfImport:
+    "To manage an existing session, declare it with adoptSessionId instead: " +
+    'new alicloud.TerminalSession(name, { instanceIds: ["i-..."], adoptSessionId: "s-..." }).',
 };
 
 /**
@@ -94,9 +97,11 @@ export class TerminalSession extends DynamicResource {
    * @param name The unique name of the resource.
    * @param args The session's settings.
    * @param opts Resource options; `webSocketUrl` and `securityToken` are always added to
-   *   `additionalSecretOutputs`.
+   *   `additionalSecretOutputs`, and `deleteBeforeReplace` defaults to true.
    */
   constructor(name: string, args: TerminalSessionArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(KIND, name, args, opts);
+    // The provider's diff asks for delete-first, but the engine does not ask the provider when
+    // the replacement comes from `--replace`, `replaceWith` or a changed provider: the option does.
+    super(KIND, name, args, { ...opts, deleteBeforeReplace: opts.deleteBeforeReplace ?? true });
   }
 }

@@ -21,6 +21,9 @@ const KIND: DynamicResourceKind = {
   provider: { modulePath: "provider/resources/ssmSession", exportName: "ssmSessionProvider" },
   propertyKeys: [...SSM_SESSION_INPUT_KEYS, ...Object.keys(ssmSessionComputedSchema.shape)],
   secretOutputs: SSM_SESSION_SECRET_OUTPUTS,
+  insteadOfImport:
+    "An existing SSM session cannot be taken over (its token and stream URL exist only in " +
+    "StartSession's answer): remove the option, and the resource starts a session of its own.",
 };
 
 /**

@@ -19,6 +19,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { URN_PROPERTY, PROVIDER_PROPERTY } from "../../provider/inputs";
+import { assertCredentialsAreSecret } from "./credentialConfig";
 
 /** The npm name the provider is loaded through (package.json `exports`: `./dist/*`). */
 export const PACKAGE_NAME = "pulumi-sessions";
@@ -38,6 +39,22 @@ export interface DynamicResourceKind {
   secretOutputs?: readonly string[];
   /** Pass the resource's URN to the provider as `__urn` (dynamic providers never see it). */
   passUrn?: boolean;
+  /** What to do instead of the `import` option (default: nothing to import, say so). */
+  insteadOfImport?: string;
+}
+
+/**
+ * Why the `import` option (and `pulumi import`) cannot work for these resources: the engine
+ * reads an imported resource without its inputs, so the dynamic provider host has no
+ * `__provider` module to load and fails with "code must be a string, not undefined".
+ */
+export function importRefusal(token: string, name: string, insteadOfImport: string | undefined): string {
+  const type = token.replace(/^pulumi-nodejs:dynamic\//, "");
+  return (
+    `${type} "${name}": the import option cannot work for this package's resources (Pulumi dynamic ` +
+    "resources: the engine reads an imported resource without the module its provider is loaded from). " +
+    (insteadOfImport ?? "It records one run and has nothing to import: remove the option.")
+  );
 }
 
 /**
@@ -62,7 +79,11 @@ export abstract class DynamicResource extends pulumi.CustomResource {
     args: object,
     opts: pulumi.CustomResourceOptions,
   ) {
+    // Before anything is registered: the engine would write plain-text credentials into state.
+    assertCredentialsAreSecret();
     const { token } = kind;
+    if (opts.import !== undefined)
+      throw new pulumi.RunError(importRefusal(token, name, kind.insteadOfImport));
     const props: Record<string, unknown> = {
       ...Object.fromEntries(kind.propertyKeys.map((k) => [k, undefined])),
       ...args,

@@ -14,10 +14,12 @@
  *
  * After every destroy the local cloud must have no live session left (`/_admin/sessions`).
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
+import { createInterface } from "node:readline";
 import { SSMClient, StartSessionCommand, TerminateSessionCommand } from "@aws-sdk/client-ssm";
-import WebSocket from "ws";
+import { officialPlugin } from "../../emulator/dataplane/ssm/testing/plugin";
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
 import {
@@ -32,7 +34,7 @@ import {
 } from "../../emulator/services/das/testMariadb";
 import { callRpc, openApiClient } from "../../emulator/testing/alibaba";
 import { TestStack, uniqueSuffix, type PreviewResult } from "./harness";
-import { repoRoot } from "./paths";
+import { programRoot, repoRoot } from "./paths";
 
 // Engine runs take seconds each; the e2e project's testTimeout is not applied per project.
 jest.setTimeout(600_000);
@@ -85,7 +87,7 @@ beforeAll(async () => {
     ssm: { targets: [SSM_TARGET, REVOKE_TARGET].map((target) => ({ target, region: AWS_REGION })) },
     das: { instances: [{ instanceId: RDS_INSTANCE, engine: "MySQL", host: db.host, port: db.port }] },
   });
-  admin = new AdminClient(cloud.url);
+  admin = new AdminClient(cloud);
 });
 
 afterAll(async () => {
@@ -145,42 +147,6 @@ async function maskedOutputs(stack: TestStack): Promise<Record<string, unknown>>
   return JSON.parse((await stack.pulumi(["stack", "output", "--json"])).stdout) as Record<string, unknown>;
 }
 
-/**
- * A local TCP port whose connections each ride a new WebSocket to `url`: what a Session Manager
- * client does. The local cloud's data plane carries raw TCP bytes in binary frames.
- */
-async function bridge(url: string): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    const ws = new WebSocket(url);
-    const early: Buffer[] = [];
-    socket.on("data", (chunk: Buffer) =>
-      ws.readyState === WebSocket.OPEN ? ws.send(chunk) : early.push(chunk),
-    );
-    ws.on("open", () => early.splice(0).forEach((chunk) => ws.send(chunk)));
-    ws.on("message", (data, isBinary) => {
-      if (isBinary) socket.write(data as Buffer);
-    });
-    ws.on("close", () => socket.end());
-    ws.on("error", () => socket.destroy());
-    socket.on("error", () => ws.close());
-    socket.on("close", () => {
-      sockets.delete(socket);
-      ws.close();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe("break-glass-ssh", () => {
   describe("with existingInstanceId (no @pulumi/alicloud resource)", () => {
     let stack: TestStack;
@@ -212,7 +178,7 @@ describe("break-glass-ssh", () => {
       const live = await liveSessions();
       expect(live).toEqual([`ecs ${outputs.sessionId as string}`]);
       expect(outputs.instanceId).toBe(BREAK_GLASS_INSTANCE);
-      expect(outputs.webSocketUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/session\/s-/);
+      expect(outputs.webSocketUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/session\?sessionId=s-[^&]+&token=/);
       expect(outputs.howToConnect).toMatch(/ssh -p 2222 root@127\.0\.0\.1$/);
       expect(Date.parse(outputs.expiresAt as string)).toBeGreaterThan(Date.now());
 
@@ -288,9 +254,27 @@ describe("rds-port-forward", () => {
     expect(outputs.howToConnect).toMatch(/mysql -h 127\.0\.0\.1 -P 13306 /);
     expect((await maskedOutputs(stack)).webSocketUrl).toBe("[secret]");
 
-    const tunnel = await bridge(outputs.webSocketUrl as string);
+    // As the README says: `pulumi-sessions forward` reads the URL from the stack itself.
+    const forward = spawn(
+      process.execPath,
+      [
+        path.join(programRoot(), "node_modules/pulumi-sessions/dist/cli/bin.js"),
+        ...["forward", "--output", "webSocketUrl", "--stack", stack.stackName],
+      ],
+      { cwd: stack.programDir, env: stack.cliEnv(), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    forward.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     try {
-      const conn = await connectAs({ host: "127.0.0.1", port: tunnel.port }, APP.user, APP.password);
+      const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+        createInterface({ input: forward.stdout! }).once("line", (line) =>
+          resolve(JSON.parse(line) as { port: number }),
+        );
+        forward.once("exit", (code) =>
+          reject(new Error(`pulumi-sessions forward exited with ${code}: ${stderr}`)),
+        );
+      });
+      const conn = await connectAs({ host: "127.0.0.1", port }, APP.user, APP.password);
       try {
         const [rows] = await conn.query("SELECT CURRENT_USER() AS user");
         expect((rows as Array<{ user: string }>)[0].user).toBe(`${APP.user}@127.0.0.1`);
@@ -298,8 +282,9 @@ describe("rds-port-forward", () => {
         await conn.end();
       }
     } finally {
-      await tunnel.close();
+      forward.kill("SIGTERM");
     }
+    expect(stderr).not.toContain(outputs.webSocketUrl as string);
   });
 
   test("destroy ends the session: nothing is left live", async () => {
@@ -364,6 +349,8 @@ describe("drain-rds-before-maintenance", () => {
 
 describe("ssm-port-forward", () => {
   let stack: TestStack;
+  let plugin: ChildProcess | undefined;
+  let pluginExit: Promise<number | null> | undefined;
   let echo: net.Server;
   let echoPort: number;
   beforeAll(async () => {
@@ -378,6 +365,7 @@ describe("ssm-port-forward", () => {
     );
   });
   afterAll(async () => {
+    plugin?.kill("SIGTERM");
     echo.close();
     await stack.destroy({ allowFailure: true });
     stack.cleanup();
@@ -404,34 +392,53 @@ describe("ssm-port-forward", () => {
     expect(outputs.howToConnect).toContain(
       `session-manager-plugin "$(pulumi stack output --show-secrets startSessionResponse)" ${AWS_REGION} StartSession`,
     );
-    expect(outputs.howToConnect).toContain(`https://ssm.${AWS_REGION}.amazonaws.com`);
+    // The plugin's own SSM calls go where the stack's SSM calls go: here, the local cloud.
+    expect(outputs.howToConnect).toContain(` ${cloud.url}  # then connect to 127.0.0.1:15432`);
     expect((await maskedOutputs(stack)).startSessionResponse).toBe("[secret]");
     expect(stack.rawState()).not.toContain(response.TokenValue);
 
-    const tunnel = await bridge(response.StreamUrl);
-    try {
-      const payload = `through the forwarded port ${sfx}`;
-      const echoed = await new Promise<string>((resolve, reject) => {
-        const socket = net.connect(tunnel.port, "127.0.0.1", () => socket.write(payload));
-        let received = "";
-        socket.on("data", (chunk) => {
-          received += chunk.toString();
-          if (received.length >= payload.length) {
-            socket.end();
-            resolve(received);
-          }
-        });
-        socket.on("error", reject);
-      });
-      expect(echoed).toBe(payload);
-    } finally {
-      await tunnel.close();
+    // The line as printed, in a shell in the project folder, with the official plugin on PATH
+    // and the user's AWS keys in the environment, as the AWS CLI would run it.
+    plugin = spawn("bash", ["-c", outputs.howToConnect as string], {
+      cwd: stack.programDir,
+      env: {
+        ...stack.cliEnv(),
+        PATH: `${path.dirname(officialPlugin())}${path.delimiter}${stack.cliEnv().PATH}`,
+        AWS_ACCESS_KEY_ID: AWS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: AWS.accessKeySecret,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let printed = "";
+    plugin.stdout!.on("data", (d: Buffer) => (printed += d.toString()));
+    plugin.stderr!.on("data", (d: Buffer) => (printed += d.toString()));
+    const exited = new Promise<number | null>((resolve) => plugin!.once("exit", resolve));
+    pluginExit = exited;
+    for (let i = 0; !/Port 15432 opened for sessionId/.test(printed); i++) {
+      if (i > 300) throw new Error(`the plugin did not start listening: ${printed}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    const payload = `through the forwarded port ${sfx}`;
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(15432, "127.0.0.1", () => socket.write(payload));
+      let received = "";
+      socket.on("data", (chunk) => {
+        received += chunk.toString();
+        if (received.length >= payload.length) {
+          socket.end();
+          resolve(received);
+        }
+      });
+      socket.on("error", reject);
+    });
+    expect(echoed).toBe(payload);
+    expect(printed).not.toContain(response.TokenValue);
   });
 
-  test("destroy terminates the session: nothing is left live", async () => {
+  test("destroy terminates the session: the plugin exits, nothing is left live", async () => {
     await stack.destroy();
     expect(await liveSessions()).toEqual([]);
+    expect(await pluginExit).toBe(0);
   });
 });
 

@@ -113,11 +113,9 @@ export class TestStack {
   }
 
   /** Runs the CLI in the program folder; throws with the output when it fails unless `allowFailure`. */
-  async pulumi(
-    args: string[],
-    opts: { allowFailure?: boolean; signal?: AbortSignal } = {},
-  ): Promise<CliResult> {
-    const env = {
+  /** The environment every CLI call gets: the engine first on PATH, this stack's home and backend. */
+  cliEnv(): NodeJS.ProcessEnv {
+    return {
       ...process.env,
       PATH: `${engineBin()}${path.delimiter}${process.env.PATH ?? ""}`,
       PULUMI_HOME: this.home,
@@ -131,6 +129,13 @@ export class TestStack {
       NO_COLOR: "1",
       ...this.env,
     };
+  }
+
+  async pulumi(
+    args: string[],
+    opts: { allowFailure?: boolean; signal?: AbortSignal } = {},
+  ): Promise<CliResult> {
+    const env = this.cliEnv();
     const fullArgs = [...args, "--non-interactive"];
     if (!["stack init", "config set"].includes(args.slice(0, 2).join(" ")))
       fullArgs.push("--stack", this.stackName);

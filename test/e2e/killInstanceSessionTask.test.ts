@@ -94,7 +94,7 @@ beforeAll(async () => {
     credentials: [CREDENTIAL],
     das: { instances: [{ instanceId: INSTANCE_ID, engine: "MySQL", host: db.host, port: db.port }] },
   });
-  admin = new AdminClient(cloud.url);
+  admin = new AdminClient(cloud);
   dump = await startBinlogDump(db, REPL.user, REPL.password);
 });
 

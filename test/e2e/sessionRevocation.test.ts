@@ -41,7 +41,7 @@ beforeAll(async () => {
     },
     ssm: { targets: [...TARGETS, OTHER_TARGET].map((target) => ({ target, region: AWS_REGION })) },
   });
-  admin = new AdminClient(cloud.url);
+  admin = new AdminClient(cloud);
 });
 afterAll(() => cloud?.stop());
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
     credentials: [KEY],
     ssm: { targets: [{ target: TARGET, region: REGION }] },
   });
-  admin = new AdminClient(cloud.url);
+  admin = new AdminClient(cloud);
 });
 afterAll(() => cloud?.stop());
 

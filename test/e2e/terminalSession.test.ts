@@ -5,7 +5,7 @@
  * preview without any API call, and adoption of an existing session.
  */
 import { createServer, type Server } from "node:net";
-import WebSocket from "ws";
+import { EcsChannel } from "../../client/ecs/channel";
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
 import {
@@ -41,7 +41,7 @@ beforeAll(async () => {
     credentials: [KEY],
     ecs: { instances: [{ instanceId: INSTANCE, regionId: REGION }] },
   });
-  admin = new AdminClient(cloud.url);
+  admin = new AdminClient(cloud);
   // Port-forwarding target, so a test can hold a live connection to a session.
   echo = createServer((socket) => socket.pipe(socket));
   await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
@@ -90,16 +90,12 @@ async function terminalSessions(stack: TestStack): Promise<StateResource[]> {
   return stack.resourcesOfType(TYPE);
 }
 
-/** Opens a WebSocket to the session and waits until the cloud reports the connection Connected. */
-async function connect(url: string, sessionId: string): Promise<WebSocket> {
-  const ws = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
-  });
+/** Connects with our Session Manager client and waits until the cloud reports the connection Connected. */
+async function connect(url: string, sessionId: string): Promise<EcsChannel> {
+  const channel = await EcsChannel.open(url, { onOutput: () => undefined, onEnd: () => undefined });
   for (let i = 0; i < 100; i++) {
     const { record } = await findTerminalSession(ecs(), REGION, sessionId);
-    if (record?.connections.some((c) => c.status === "Connected")) return ws;
+    if (record?.connections.some((c) => c.status === "Connected")) return channel;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`session ${sessionId} never showed a Connected connection`);
@@ -143,7 +139,7 @@ describe("a TerminalSession through preview, up, refresh and destroy", () => {
     };
     expect(outputs.sessionId).toBe(resource.id);
     expect(first.webSocketUrl).toBe(
-      `ws://${cloud.endpoint}/session/${resource.id}?token=${first.securityToken}`,
+      `ws://${cloud.endpoint}/session?sessionId=${resource.id}&token=${first.securityToken}`,
     );
     expect(outputs.region).toBe(REGION);
     expect(outputs.clientToken).toMatch(/^pulumi-[0-9a-f]{40}$/);
@@ -192,13 +188,13 @@ describe("a TerminalSession through preview, up, refresh and destroy", () => {
   });
 
   test("a session ended outside Pulumi disappears on refresh; the next up starts a new one", async () => {
-    const ws = await connect(first.webSocketUrl, first.id);
+    const channel = await connect(first.webSocketUrl, first.id);
     try {
       await endTerminalSession(ecs(), { regionId: REGION, sessionId: first.id });
       await stack.refresh();
       expect(await terminalSessions(stack)).toEqual([]);
     } finally {
-      ws.terminate();
+      channel.close();
     }
     await admin.clearRequests();
     await stack.up();

@@ -2,15 +2,14 @@
  * The two documented limits of StartTerminalSession, as a user of a big stack meets them:
  * - at most 100 active sessions per region: the 101st session of a stack fails at `up`;
  * - at most 20 connected sessions per instance: with 20 sessions connected, adding a 21st on the
- *   same instance fails at `up`. The local cloud applies this limit when a session starts, not
- *   when it connects (see the divergences listed in emulator/services/ecs/backend.ts), so
- *   starting the 21st is where the user sees it.
+ *   same instance fails at `up` (the local cloud applies this limit when a session starts, and
+ *   again when it connects: the emulator's data-plane tests cover the connect side).
  * Both fail with SessionCount.ExceedLimit and the provider's explanation of both limits; what
  * was created stays in state, and destroy ends it.
  */
 import * as path from "node:path";
 import type { LocalCloud } from "../../emulator/server";
-import { connectSession, type SessionSocket } from "../../emulator/testing/wsClient";
+import { EcsChannel, type EcsChannelEnd } from "../../client/ecs/channel";
 import type { TestStack } from "../e2e/harness";
 import {
   cloudSessions,
@@ -31,10 +30,18 @@ const LIMIT_ERROR =
 
 let cloud: LocalCloud | undefined;
 let stack: TestStack | undefined;
-const sockets: SessionSocket[] = [];
+/** Our client's connections, and how each ended. */
+const sockets: Array<{ channel: EcsChannel; closed: Promise<EcsChannelEnd> }> = [];
+
+async function connect(url: string): Promise<{ channel: EcsChannel; closed: Promise<EcsChannelEnd> }> {
+  let resolve!: (end: EcsChannelEnd) => void;
+  const closed = new Promise<EcsChannelEnd>((r) => (resolve = r));
+  const channel = await EcsChannel.open(url, { onOutput: () => undefined, onEnd: resolve });
+  return { channel, closed };
+}
 
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.ws.terminate();
+  for (const s of sockets.splice(0)) s.channel.close();
   await stack?.destroy({ allowFailure: true });
   stack?.cleanup();
   await cloud?.stop();
@@ -80,8 +87,7 @@ test("a 21st session on an instance with 20 connected fails with the limit expla
   // Connect to all 20 as a user would: the WebSocket URLs from the (secret) stack outputs.
   const urls = (await stack.outputs()).webSocketUrls as string[];
   expect(urls).toHaveLength(20);
-  for (const url of urls) sockets.push(connectSession(url));
-  await Promise.all(sockets.map((s) => s.opened));
+  sockets.push(...(await Promise.all(urls.map(connect))));
   await waitFor(async () =>
     (await openSessions(cloud!)).every((s) => s.connections.some((c) => c.status === "Connected")),
   );
@@ -93,11 +99,12 @@ test("a 21st session on an instance with 20 connected fails with the limit expla
   expect(await cloudSessions(cloud)).toHaveLength(20);
   expect(await stack.resourcesOfType(TERMINAL_SESSION_TYPE)).toHaveLength(20);
 
-  // Ending the sessions (destroy) disconnects their clients.
+  // Ending the sessions (destroy) disconnects their clients, with the status message they understand.
   await stack.destroy();
   expect(await openSessions(cloud)).toEqual([]);
   const closed = await Promise.all(sockets.map((s) => s.closed));
   expect(closed).toHaveLength(20);
+  for (const end of closed) expect(end).toMatchObject({ closeCode: 4002, reason: "Exit" });
 });
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

@@ -2,7 +2,8 @@
  * What a user sees at `pulumi up` when the stack is misconfigured: a wrong secret, an unknown
  * key id, a region that does not exist, a region the instance is not in, an endpoint nothing
  * listens on. Each must fail with one line that names the API, the cloud's code and what to do,
- * and must create nothing, neither in the cloud nor in state.
+ * and must create nothing, neither in the cloud nor in state. A local cloud that went away
+ * after `up` fails refresh and destroy at once, with one line each and no stack trace.
  */
 import * as net from "node:net";
 import * as path from "node:path";
@@ -80,7 +81,7 @@ const cases: Array<{
       key: { accessKeyId: LOCAL_KEY.accessKeyId, accessKeySecret: "not-the-right-secret" },
     }),
     cause:
-      /failed with SignatureDoesNotMatch \(HTTP 400, request id [0-9A-F-]+\): .+\. Check alicloud:secretKey/,
+      /failed with SignatureDoesNotMatch \(HTTP 400, request id [0-9A-F-]+, 1 attempt\): .+\. Check alicloud:secretKey/,
   },
   {
     name: "an access key id the cloud does not know",
@@ -105,8 +106,9 @@ const cases: Array<{
   {
     name: "an endpoint nothing listens on",
     options: async () => ({ endpoint: `http://127.0.0.1:${await closedPort()}` }),
+    // One attempt: a refused connection is not retried (nothing listens there).
     cause:
-      /failed with ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(POST http:\/\/127\.0\.0\.1:\d+\/\)\. The request got no complete answer: check the endpoint and the network, then retry\./,
+      /failed with ECONNREFUSED \(1 attempt\): connect ECONNREFUSED 127\.0\.0\.1:\d+ \(POST http:\/\/127\.0\.0\.1:\d+\/\)\. Nothing accepts connections at this endpoint: check sessions:localCloud or the product's endpoint override \(sessions:ecsEndpoint, sessions:dasEndpoint\), and that the local cloud is running\.$/,
   },
 ];
 
@@ -127,4 +129,42 @@ test.each(cases)("$name: one clear line at up, nothing created", async ({ option
     .slice(before)
     .filter((r) => r.action === "StartTerminalSession");
   expect(starts.every((r) => r.status !== 200)).toBe(true);
+});
+
+test("a local cloud gone after up: refresh and destroy fail at once, one line each, no stack trace", async () => {
+  const gone = await startCloudFor(targets);
+  const stack = await createSessionStack({
+    program: PROGRAM,
+    endpoint: gone.url,
+    region: targets[0].region,
+    config: { "reliability:count": "1", "reliability:targets": JSON.stringify(targets) },
+  });
+  try {
+    await stack.up();
+    await gone.stop();
+    for (const [step, api] of [
+      ["refresh", "DescribeTerminalSessions"],
+      ["destroy", "EndTerminalSession"],
+    ] as const) {
+      const result = await stack[step]({ allowFailure: true });
+      expect(result.code).not.toBe(0);
+      const output = `${result.stdout}\n${result.stderr}`;
+      const lines = output.split("\n").filter((line) => line.includes(`${api} failed`));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        // The message once per line (the host logs `${err}: ${err.stack}`), with the attempt count.
+        expect(line.match(new RegExp(`${api} failed`, "g"))).toHaveLength(1);
+        expect(line).toMatch(
+          /failed with ECONNREFUSED \(1 attempt\): connect ECONNREFUSED 127\.0\.0\.1:\d+ /,
+        );
+      }
+      // No frames, least of all into the package's sources (not shipped).
+      expect(output).not.toMatch(/^\s+at /m);
+      expect(output).not.toContain("pulumi-sessions/provider/");
+    }
+    // Nothing was forgotten: the session is still in state for a destroy once the cloud is back.
+    expect(await stack.resourcesOfType(TERMINAL_SESSION_TYPE)).toHaveLength(1);
+  } finally {
+    stack.cleanup();
+  }
 });

@@ -189,7 +189,7 @@ export function useSessionScenario(program: string, count: number): SessionScena
   } as SessionScenario;
   beforeAll(async () => {
     scenario.cloud = await startCloudFor(targets);
-    scenario.admin = new AdminClient(scenario.cloud.url);
+    scenario.admin = new AdminClient(scenario.cloud);
     scenario.issued = recordIssuedSecrets(scenario.cloud);
     scenario.stack = await createSessionStack({
       program,
@@ -222,7 +222,7 @@ export interface CloudSession {
 
 /** Every ECS session record the local cloud holds (open and ended). */
 export async function cloudSessions(cloud: LocalCloud): Promise<CloudSession[]> {
-  const all = await new AdminClient(cloud.url).sessions();
+  const all = await new AdminClient(cloud).sessions();
   return (all.ecs ?? []) as CloudSession[];
 }
 

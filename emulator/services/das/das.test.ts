@@ -358,7 +358,9 @@ describe("DAS CreateKillInstanceSessionTask / GetKillInstanceSessionTaskResult",
   });
 
   test("the admin API shows the tasks, never the password", async () => {
-    const res = await fetch(`${cloud.url}/_admin/sessions`);
+    const res = await fetch(`${cloud.url}/_admin/sessions`, {
+      headers: { authorization: `Bearer ${cloud.adminToken}` },
+    });
     const body = (await res.json()) as { das: Array<{ taskId: string; state: string }> };
     expect(body.das.length).toBeGreaterThan(0);
     expect(body.das[0]).toMatchObject({ taskId: expect.any(String), instanceId: RDS });

@@ -10,7 +10,8 @@
  *   documented type (an integer, the HTTP-style status) and `Message` starts with the error code:
  *   `{"Code": 400, "Message": "InvalidParams: ...", "Success": false, "RequestId": "..."}`.
  *   `DasFailure`, returned by the backend and encoded by the handlers.
- * NoPermission (RAM) is never produced: the local cloud evaluates no RAM policies.
+ * NoPermission is HTTP 403 for a key whose `deny` list names DAS or the action
+ * (emulator/services/permissions.ts); the local cloud evaluates no RAM policies.
  */
 import { ApiError } from "../types";
 

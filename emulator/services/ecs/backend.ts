@@ -6,12 +6,18 @@
  *               An Open session is "active" while its URL is valid (10 min) or a connection is live.
  *   Connection: Connecting -> Connected -> Disconnected | Terminating -> Terminated
  *               Connecting -> Failed | Disconnected | Terminating; Connected -> Failed
- *               (Disconnected, Terminated, Failed are final.)
+ *               (Terminated is final; EndTerminalSession turns Disconnected and Failed records
+ *               into Terminated too, keeping their EndTime and ClosedReason: seed 003 gives a
+ *               connection's Status as the state of the session.)
  *
  * Where this differs from the real cloud (on purpose, or because the real rule is not published):
- * - Instances come from config (`ecs.instances`), Linux only; there is no real agent. Port
- *   forwarding always reaches 127.0.0.1:<PortNumber> (TargetServer is recorded, not dialled);
- *   commands and shells run as the emulator's user in a scratch folder.
+ * - Instances come from config (`ecs.instances`), Linux only; there is no real agent. The data
+ *   plane (emulator/dataplane/ecs/, docs/protocols/ecs.md) speaks the protocol of Alibaba's
+ *   Session Manager client. Port forwarding always reaches 127.0.0.1:<PortNumber> (TargetServer
+ *   is recorded, not dialled); commands and shells run on a pseudo-terminal (util-linux
+ *   `script`) as the emulator's user in a scratch folder, CommandLine through `/bin/sh -c` (the
+ *   agent splits it like a shell and runs it without one). A command's exit status reaches the
+ *   client in the WebSocket close reason (`exit-status:N`), which the real service does not send.
  * - RegionId.ApiNotSupported is returned for the local regions cn-nanjing, cn-fuzhou, cn-wuhan-lr;
  *   UserBehavior.SessionManagerDisabled for regions in `ecs.sessionManagerDisabledRegions`.
  * - A non-Running instance fails Start with Operation.Forbidden; an offline agent with
@@ -20,15 +26,22 @@
  * - Encryption needs agent >= 2.4.3.0 (undocumented threshold); classic-network instances refuse
  *   Intranet URLs and port forwarding; `securityGroupDenied` instances refuse every session.
  * - Username longer than 64 characters is Username.ExceedLimit (the real limit is not published).
- * - "Connected sessions per instance" is checked when a session starts, not when it connects.
+ * - "Connected sessions per instance" is checked when a session starts (SessionCount.ExceedLimit)
+ *   and again when a connection comes up: a 21st session's connection is refused (status 2) and
+ *   recorded Failed with ClosedReason SessionCountExceedLimit. Refused handshakes on a known
+ *   session are recorded Failed too (TokenInvalid, SessionEnded, WebSocketUrlExpired). None of
+ *   these ClosedReason values is documented; the API lists no reason for these cases.
  * - Idempotency tokens are kept as long as the session record (4 weeks), per access key.
  * - End on an already ended session succeeds again (the record still exists).
  * - PrincipalId is derived from the access key id; IdentityType is AssumedRoleUser for STS keys,
  *   Account otherwise (no RAM users locally).
+ * - Sessions belong to the account of the key that started them (a credential's `accountId`;
+ *   keys naming none share one local account): other accounts neither list nor end them
+ *   (InvalidSessionId.NotFound). Limits are counted over all accounts.
  * - The 200 KB/s bandwidth limit is 200 KiB/s per direction per session (a token bucket).
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { LocalCloudConfig } from "../../config";
+import { accountOf, type LocalCloudConfig } from "../../config";
 import type { ChannelMode, ChannelState } from "../../dataplane/types";
 import type { ServiceDeps } from "../index";
 import type { CallContext } from "../types";
@@ -86,6 +99,8 @@ interface SessionRecord {
   /** Canonical form of the request, compared on ClientToken reuse. */
   fingerprint: string;
   accessKeyId: string;
+  /** Only callers of this account see and end the session. */
+  accountId: string;
   principalId: string;
   identityType: SessionView["IdentityType"];
   clientIp: string;
@@ -105,14 +120,6 @@ export interface StartedSession {
 export interface DescribePage {
   sessions: SessionView[];
   nextToken?: string;
-}
-
-export interface EcsBackendOptions {
-  /**
-   * How long "dispatching to the agent" takes inside StartTerminalSession. A concurrent request
-   * with the same ClientToken during this window gets IdempotentProcessing.
-   */
-  dispatchDelayMs?: number;
 }
 
 function fingerprint(req: StartRequest): string {
@@ -145,15 +152,11 @@ export class EcsBackend {
   private readonly tokens = new Map<string, string>();
   private readonly inFlightTokens = new Set<string>();
   private seq = 0;
-  dispatchDelayMs: number;
 
   constructor(
     private readonly config: LocalCloudConfig,
     private readonly deps: ServiceDeps,
-    options: EcsBackendOptions = {},
-  ) {
-    this.dispatchDelayMs = options.dispatchDelayMs ?? 0;
-  }
+  ) {}
 
   private now(): Date {
     return this.deps.clock.now();
@@ -186,6 +189,21 @@ export class EcsBackend {
       return "AgentNeedUpgrade";
     }
     return undefined;
+  }
+
+  /**
+   * "20 sessions in the connected state per instance", applied when a connection comes up: a
+   * session that already has a live connection may open more (port forwarding opens one per TCP
+   * connection); a 21st session may not. No documented ClosedReason covers it.
+   */
+  private connectionLimit(sessionId: string, instanceId: string): string | undefined {
+    let others = 0;
+    for (const s of this.sessions.values()) {
+      if (s.state !== "Open" || s.sessionId === sessionId) continue;
+      if ([...s.connections.values()].some((c) => c.instanceId === instanceId && LIVE.has(c.status)))
+        others++;
+    }
+    return others >= ECS_LIMITS.maxConnectedSessionsPerInstance ? "SessionCountExceedLimit" : undefined;
   }
 
   // ---- retention and activity ------------------------------------------------------------
@@ -286,7 +304,8 @@ export class EcsBackend {
   }
 
   private async dispatchToAgent(req: StartRequest): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, this.dispatchDelayMs));
+    // Read live: the admin API may change it (config `ecs.dispatchDelayMs`).
+    await new Promise((resolve) => setTimeout(resolve, this.config.ecs.dispatchDelayMs ?? 0));
     for (const id of req.instanceIds) {
       // The agent may have gone offline meanwhile; the real service reports a dispatch failure.
       if (!this.instance(req.regionId, id)?.agentOnline) throw ecsErrors.dispatchFailed();
@@ -306,6 +325,7 @@ export class EcsBackend {
       request: req,
       fingerprint: fingerprint(req),
       accessKeyId: ctx.accessKeyId,
+      accountId: accountOf(this.config.credentials, ctx.accessKeyId),
       principalId: BigInt(
         `0x${createHash("sha256").update(ctx.accessKeyId).digest("hex").slice(0, 13)}`,
       ).toString(),
@@ -332,7 +352,8 @@ export class EcsBackend {
       bandwidthBytesPerSec: ECS_LIMITS.bandwidthBytesPerSec,
       onConnectionState: (connectionId, state, reason) =>
         this.onConnectionState(sessionId, instanceId, connectionId, state, reason),
-      admit: () => this.connectionBlocker(req.regionId, instanceId),
+      admit: () =>
+        this.connectionBlocker(req.regionId, instanceId) ?? this.connectionLimit(sessionId, instanceId),
     }).url;
     this.sessions.set(sessionId, record);
     if (tokenKey !== undefined) this.tokens.set(tokenKey, sessionId);
@@ -377,8 +398,9 @@ export class EcsBackend {
 
   // ---- DescribeTerminalSessions -------------------------------------------------------------
 
-  describeSessions(req: DescribeRequest): DescribePage {
+  describeSessions(req: DescribeRequest, ctx: CallContext): DescribePage {
     this.purge();
+    const accountId = accountOf(this.config.credentials, ctx.accessKeyId);
     this.checkRegion(req.regionId, false);
     const filterKey = createHash("sha256")
       .update(JSON.stringify([req.regionId, req.instanceId ?? null, req.sessionId ?? null]))
@@ -394,6 +416,7 @@ export class EcsBackend {
       .filter(
         (s) =>
           s.request.regionId === req.regionId &&
+          s.accountId === accountId &&
           (req.instanceId === undefined || s.request.instanceIds.includes(req.instanceId)) &&
           (req.sessionId === undefined || s.sessionId === req.sessionId),
       )
@@ -432,15 +455,23 @@ export class EcsBackend {
 
   // ---- EndTerminalSession ------------------------------------------------------------------
 
-  endSession(req: EndRequest): void {
+  endSession(req: EndRequest, ctx: CallContext): void {
     this.purge();
     this.checkRegion(req.regionId);
     const s = this.sessions.get(req.sessionId);
-    if (!s || s.request.regionId !== req.regionId) throw ecsErrors.sessionNotFound();
+    const accountId = accountOf(this.config.credentials, ctx.accessKeyId);
+    // Another account's session does not exist for this caller.
+    if (!s || s.request.regionId !== req.regionId || s.accountId !== accountId)
+      throw ecsErrors.sessionNotFound();
     if (!SESSION_TRANSITIONS[s.state].includes("Ended")) return; // already ended: nothing more to do
     s.state = "Ended";
     s.endedAt = this.now();
-    for (const c of s.connections.values()) this.transition(c, "Terminating", s.endedAt);
+    for (const c of s.connections.values()) {
+      // Seed 003: a connection's Status is the state of the session. Records of connections that
+      // had already closed say so too, keeping when and why they closed.
+      if (c.status === "Disconnected" || c.status === "Failed") c.status = "Terminated";
+      else this.transition(c, "Terminating", s.endedAt);
+    }
     // The data plane closes live sockets and reports them Terminated; the URL stops working.
     this.deps.dataPlane.close(s.sessionId, "AgentSocketClosed");
   }

@@ -11,6 +11,7 @@ import { ManualClock } from "../../clock";
 import type { LocalCloudConfigInput } from "../../config";
 import { startLocalCloud, type LocalCloud } from "../../server";
 import { acsConfig, acsError, callRpc, openApiClient, TEST_CREDENTIAL } from "../../testing/alibaba";
+import { AdminClient } from "../../admin/client";
 import type { EcsService } from "./index";
 
 const REGION = "cn-hangzhou";
@@ -70,7 +71,7 @@ describe("ECS Session Manager", () => {
       expect(body.sessionId).toMatch(/^s-[a-z0-9]+$/);
       expect(body.securityToken).toMatch(/^[0-9a-f-]{36}$/);
       expect(body.webSocketUrl).toBe(
-        `ws://${cloud.endpoint}/session/${body.sessionId}?token=${encodeURIComponent(body.securityToken!)}`,
+        `ws://${cloud.endpoint}/session?sessionId=${body.sessionId}&token=${body.securityToken}`,
       );
     });
 
@@ -298,8 +299,8 @@ describe("ECS Session Manager", () => {
     });
 
     test("ClientToken: a concurrent retry while the first is processing -> IdempotentProcessing", async () => {
-      const backend = (cloud.services.find((s) => s.name === "ecs") as EcsService).backend;
-      backend.dispatchDelayMs = 300;
+      const admin = new AdminClient(cloud);
+      await admin.addInventory({ ecs: { dispatchDelayMs: 300 } });
       try {
         const first = start({ ClientToken: "tok-concurrent" });
         await new Promise((r) => setTimeout(r, 50));
@@ -309,7 +310,7 @@ describe("ECS Session Manager", () => {
         const again = await start({ ClientToken: "tok-concurrent" });
         expect(again.body.SessionId).toBe(done.body.SessionId);
       } finally {
-        backend.dispatchDelayMs = 0;
+        await admin.addInventory({ ecs: { dispatchDelayMs: 0 } });
       }
     });
   });
@@ -443,6 +444,52 @@ describe("ECS Session Manager", () => {
         callRpc(api, "EndTerminalSession", { RegionId: "cn-shanghai", SessionId: started.body.SessionId }),
       );
       expect(err.code).toBe("InvalidSessionId.NotFound");
+    });
+  });
+
+  describe("accounts", () => {
+    const ALICE = {
+      accessKeyId: "LTAIalice0000001",
+      accessKeySecret: "alice",
+      accountId: "1111111111111111",
+    };
+    const ALICE_RAM = {
+      accessKeyId: "LTAIaliceram00001",
+      accessKeySecret: "alice-ram",
+      accountId: ALICE.accountId,
+    };
+    const BOB = { accessKeyId: "LTAIbob000000001", accessKeySecret: "bob", accountId: "2222222222222222" };
+    beforeAll(() => new AdminClient(cloud).addInventory({ credentials: [ALICE, ALICE_RAM, BOB] }));
+
+    const ids = async (cred: { accessKeyId: string; accessKeySecret: string }) =>
+      (
+        (await callRpc(openApiClient(cloud, cred), "DescribeTerminalSessions", { RegionId: REGION })).body
+          .Sessions as { Session: Array<{ SessionId: string }> }
+      ).Session.map((s) => s.SessionId);
+
+    test("another account's key neither lists nor ends a session; the account's RAM user does both", async () => {
+      const started = await callRpc(openApiClient(cloud, ALICE), "StartTerminalSession", {
+        RegionId: REGION,
+        InstanceId: ["i-run2"],
+      });
+      const id = String(started.body.SessionId);
+      expect(await ids(BOB)).not.toContain(id);
+      const err = await acsError(
+        callRpc(openApiClient(cloud, BOB), "EndTerminalSession", { RegionId: REGION, SessionId: id }),
+      );
+      expect([err.statusCode, err.code]).toEqual([404, "InvalidSessionId.NotFound"]);
+      // Keys that name no account (the default one) do not see it either.
+      expect(await ids(TEST_CREDENTIAL)).not.toContain(id);
+      expect(await ids(ALICE_RAM)).toContain(id);
+      await callRpc(openApiClient(cloud, ALICE_RAM), "EndTerminalSession", {
+        RegionId: REGION,
+        SessionId: id,
+      });
+      const sessions = (await new AdminClient(cloud).sessions()).ecs as Array<{
+        sessionId: string;
+        state: string;
+      }>;
+      expect(sessions.find((x) => x.sessionId === id)?.state).toBe("Ended");
     });
   });
 });

@@ -182,14 +182,14 @@ export function createEcsHandlers(backend: EcsBackend): Record<string, ActionHan
         WebSocketUrl: session.webSocketUrl,
       };
     },
-    async DescribeTerminalSessions(params) {
-      const page = backend.describeSessions(parseDescribeRequest(params));
+    async DescribeTerminalSessions(params, ctx) {
+      const page = backend.describeSessions(parseDescribeRequest(params), ctx);
       const body: Record<string, unknown> = { Sessions: { Session: page.sessions } };
       if (page.nextToken !== undefined) body.NextToken = page.nextToken;
       return body;
     },
-    async EndTerminalSession(params) {
-      backend.endSession(parseEndRequest(params));
+    async EndTerminalSession(params, ctx) {
+      backend.endSession(parseEndRequest(params), ctx);
       return {};
     },
   };

@@ -2,22 +2,18 @@
 import type { LocalCloudConfig } from "../../config";
 import type { ServiceDeps } from "../index";
 import type { Service } from "../types";
-import { EcsBackend, type EcsBackendOptions } from "./backend";
+import { EcsBackend } from "./backend";
 import { createEcsHandlers } from "./handlers";
 
 export const ECS_VERSION = "2014-05-26";
 
-/** The ECS service, with its backend exposed so tests can tune it (e.g. `dispatchDelayMs`). */
+/** The ECS service, with its backend exposed to tests. */
 export interface EcsService extends Service {
   backend: EcsBackend;
 }
 
-export function createEcsService(
-  config: LocalCloudConfig,
-  deps: ServiceDeps,
-  options: EcsBackendOptions = {},
-): EcsService {
-  const backend = new EcsBackend(config, deps, options);
+export function createEcsService(config: LocalCloudConfig, deps: ServiceDeps): EcsService {
+  const backend = new EcsBackend(config, deps);
   return {
     name: "ecs",
     version: ECS_VERSION,

@@ -13,7 +13,8 @@ import {
 } from "@aws-sdk/client-ssm";
 import { ManualClock } from "../../clock";
 import { localCloudConfigSchema } from "../../config";
-import { RecordingDataPlane, startAwsJsonHarness, type Harness } from "../../protocol/testing/awsJsonHarness";
+import type { SsmChannelSpec, SsmChannels } from "../../dataplane/ssm/types";
+import { startAwsJsonHarness, type Harness } from "../../protocol/testing/awsJsonHarness";
 import { createSsmService, type SsmServiceOptions } from ".";
 
 const LONG_KEY = "AKIA" + "L".repeat(86);
@@ -23,9 +24,31 @@ const NODE = "i-0123456789abcdef0";
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
+/** Records what the backend asks of the SSM data plane; tests play its connection events. */
+class RecordingChannels implements SsmChannels {
+  readonly opened: SsmChannelSpec[] = [];
+  readonly closed: Array<{ sessionId: string; reason: string }> = [];
+
+  open(spec: SsmChannelSpec): { url: string } {
+    this.opened.push(spec);
+    return { url: `ws://127.0.0.1:9/v1/data-channel/${spec.sessionId}?role=publish_subscribe` };
+  }
+
+  close(sessionId: string, reason: string): void {
+    this.closed.push({ sessionId, reason });
+  }
+
+  /** The latest registration of a session (ResumeSession registers again with a new token). */
+  channel(sessionId: string): SsmChannelSpec {
+    const spec = [...this.opened].reverse().find((s) => s.sessionId === sessionId);
+    if (!spec) throw new Error(`no channel for ${sessionId}`);
+    return spec;
+  }
+}
+
 interface Rig {
   clock: ManualClock;
-  dataPlane: RecordingDataPlane;
+  dataPlane: RecordingChannels;
   harness: Harness;
   client(region?: string, accessKeyId?: string): SSMClient;
 }
@@ -35,17 +58,19 @@ afterAll(async () => Promise.all(rigs.map((h) => h.close())));
 
 async function rig(options: SsmServiceOptions = {}): Promise<Rig> {
   const clock = new ManualClock(new Date("2025-03-01T12:00:00Z"));
-  const dataPlane = new RecordingDataPlane();
-  const config = localCloudConfigSchema.parse({
+  const dataPlane = new RecordingChannels();
+  const config = {
+    ...localCloudConfigSchema.parse({
+      ssm: {
+        targets: [
+          { target: NODE, region: REGION },
+          { target: NODE, region: "cn-north-1" },
+        ],
+      },
+    }),
     credentials: [CRED, { accessKeyId: LONG_KEY, accessKeySecret: "s" }],
-    ssm: {
-      targets: [
-        { target: NODE, region: REGION },
-        { target: NODE, region: "cn-north-1" },
-      ],
-    },
-  });
-  const service = createSsmService(config, { clock, dataPlane, options });
+  };
+  const service = createSsmService(config, { clock, ssmDataPlane: dataPlane, options });
   const harness = await startAwsJsonHarness({ credentials: config.credentials, services: [service] });
   rigs.push(harness);
   return {
@@ -100,22 +125,39 @@ describe("channel registration", () => {
     const r = await rig();
     const cases: Array<[string | undefined, Record<string, string[]> | undefined, unknown]> = [
       [undefined, undefined, { kind: "shell" }],
-      ["AWS-StartPortForwardingSession", { portNumber: ["8080"] }, { kind: "port", port: 8080 }],
-      ["AWS-StartPortForwardingSession", undefined, { kind: "port", port: 80 }],
+      [
+        "AWS-StartPortForwardingSession",
+        { portNumber: ["8080"] },
+        { kind: "port", port: 8080, localPortNumber: "0", localPortForwarding: true },
+      ],
+      [
+        "AWS-StartPortForwardingSession",
+        undefined,
+        { kind: "port", port: 80, localPortNumber: "0", localPortForwarding: true },
+      ],
       [
         "AWS-StartPortForwardingSessionToRemoteHost",
-        { host: ["db"], portNumber: ["5432"] },
-        { kind: "port", port: 5432 },
+        { host: ["db"], portNumber: ["5432"], localPortNumber: ["15432"] },
+        { kind: "port", port: 5432, host: "db", localPortNumber: "15432", localPortForwarding: true },
       ],
-      ["AWS-StartSSHSession", undefined, { kind: "port", port: 22 }],
-      ["AWS-StartInteractiveCommand", { command: ["top"] }, { kind: "command", commandLine: "top" }],
-      ["AWS-StartNonInteractiveCommand", { command: ["ls -l"] }, { kind: "command", commandLine: "ls -l" }],
+      ["AWS-StartSSHSession", undefined, { kind: "port", port: 22, localPortForwarding: false }],
+      [
+        "AWS-StartInteractiveCommand",
+        { command: ["top"] },
+        { kind: "command", commandLine: "top", interactive: true },
+      ],
+      [
+        "AWS-StartNonInteractiveCommand",
+        { command: ["ls -l"] },
+        { kind: "command", commandLine: "ls -l", interactive: false },
+      ],
     ];
     for (const [doc, params, mode] of cases) {
       const id = await startOne(r, doc, params);
       const spec = r.dataPlane.channel(id);
-      expect(spec.mode).toEqual(mode);
-      expect(spec.urlExpiresAt.getTime() - r.clock.now().getTime()).toBe(10 * MINUTE);
+      expect(spec.kind).toEqual(mode);
+      expect(spec.target).toBe(NODE);
+      expect(spec.tokenExpiresAt.getTime() - r.clock.now().getTime()).toBe(10 * MINUTE);
       expect(spec.idleTimeoutMs).toBe(20 * MINUTE);
     }
   });
@@ -133,17 +175,17 @@ describe("status from channel events", () => {
     expect(await status()).toBe("Connecting");
     spec.onConnectionState("c1", "Connected");
     expect(await status()).toBe("Connected");
-    spec.onConnectionState("c1", "Disconnected", "ClientClosed");
+    spec.onConnectionState("c1", "Disconnected", "ClientDisconnected");
     expect(await status()).toBe("Disconnected");
     spec.onConnectionState("c2", "Connecting");
     spec.onConnectionState("c2", "Connected");
     expect(await status()).toBe("Connected");
     r.clock.advance(MINUTE);
-    spec.onConnectionState("c2", "Disconnected", "DeliveryTimeout");
+    spec.onConnectionState("c2", "Terminated", "IdleTimeout");
     const ended = await find(r, id, "History");
     expect(ended?.Status).toBe("Terminated");
     expect(ended?.EndDate?.getTime()).toBe(r.clock.now().getTime());
-    expect(r.dataPlane.closed).toContainEqual({ sessionId: id, reason: "DeliveryTimeout" });
+    expect(r.dataPlane.closed).toContainEqual({ sessionId: id, reason: "IdleTimeout" });
   });
 
   it("stays Connected while another connection is up", async () => {
@@ -152,20 +194,21 @@ describe("status from channel events", () => {
     const spec = r.dataPlane.channel(id);
     spec.onConnectionState("a", "Connected");
     spec.onConnectionState("b", "Connected");
-    spec.onConnectionState("a", "Disconnected", "ClientClosed");
+    spec.onConnectionState("a", "Disconnected", "ClientDisconnected");
     expect((await find(r, id, "Active"))?.Status).toBe("Connected");
   });
 
-  it("ends a shell session when the shell exits, but only disconnects port forwarding", async () => {
+  it("ends the session when the agent ends it, but only disconnects when the client leaves", async () => {
     const r = await rig();
     const shell = await startOne(r);
     r.dataPlane.channel(shell).onConnectionState("c", "Connected");
-    r.dataPlane.channel(shell).onConnectionState("c", "Disconnected", "AgentSocketClosed");
+    r.dataPlane.channel(shell).onConnectionState("c", "Terminated", "ChannelEnded");
     expect((await find(r, shell, "History"))?.Status).toBe("Terminated");
+    expect(r.dataPlane.closed).toContainEqual({ sessionId: shell, reason: "ChannelEnded" });
 
     const fwd = await startOne(r, "AWS-StartPortForwardingSession");
     r.dataPlane.channel(fwd).onConnectionState("c", "Connected");
-    r.dataPlane.channel(fwd).onConnectionState("c", "Disconnected", "AgentSocketClosed");
+    r.dataPlane.channel(fwd).onConnectionState("c", "Disconnected", "MessageFormatInvalid");
     expect((await find(r, fwd, "Active"))?.Status).toBe("Disconnected");
   });
 
@@ -181,11 +224,10 @@ describe("status from channel events", () => {
 
     const had = await startOne(r, "AWS-StartPortForwardingSession");
     r.dataPlane.channel(had).onConnectionState("c", "Connected");
-    r.dataPlane.channel(had).onConnectionState("c", "Failed", "MessageFormatInvalid");
+    r.dataPlane.channel(had).onConnectionState("c", "Disconnected", "ClientDisconnected");
     expect((await find(r, had, "Active"))?.Status).toBe("Disconnected");
-    // A later connection that cannot reach the forwarded port does not end the session either.
-    r.dataPlane.channel(had).onConnectionState("d", "Connecting");
-    r.dataPlane.channel(had).onConnectionState("d", "Failed", "DeliveryTimeout");
+    // A later refused connection does not end the session either.
+    r.dataPlane.channel(had).onConnectionState("d", "Failed", "TargetNotConnected");
     expect((await find(r, had, "Active"))?.Status).toBe("Disconnected");
   });
 
@@ -195,10 +237,13 @@ describe("status from channel events", () => {
     const first = r.dataPlane.channel(id);
     first.onConnectionState("old", "Connected");
     const resumed = await r.client().send(new ResumeSessionCommand({ SessionId: id }));
-    expect(r.dataPlane.closed).toContainEqual({ sessionId: id, reason: "Resumed" });
-    expect(resumed.StreamUrl).toContain(r.dataPlane.channel(id).token);
-    // The old connection's end (reported by the close above) must not end the session.
-    first.onConnectionState("old", "Terminated", "Resumed");
+    // The same StreamUrl with a new token; the session is not closed.
+    expect(r.dataPlane.closed).toEqual([]);
+    expect(resumed.StreamUrl).toBe(`ws://127.0.0.1:9/v1/data-channel/${id}?role=publish_subscribe`);
+    expect(resumed.TokenValue).toBe(r.dataPlane.channel(id).token);
+    expect(resumed.TokenValue).not.toBe(first.token);
+    // Events from a connection made with the old token change nothing.
+    first.onConnectionState("old", "Terminated", "ChannelEnded");
     expect((await find(r, id, "Active"))?.Status).toBe("Disconnected");
     r.dataPlane.channel(id).onConnectionState("new", "Connected");
     expect((await find(r, id, "Active"))?.Status).toBe("Connected");

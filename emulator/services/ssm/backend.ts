@@ -21,10 +21,11 @@
  *   `terminateEnded: "ValidationException"` reproduces.
  * - Terminating lasts `terminatingMs` of clock time (default 0: Terminated at once); AWS takes a
  *   moment, so callers should accept either state right after TerminateSession.
- * - No real SSM agent: the channel is the local data plane (shell, command, or TCP forwarding to
- *   127.0.0.1). StreamUrl is that `ws://` URL, not `wss://ssmmessages.<region>.amazonaws.com/...`,
- *   and the client presents TokenValue as the data plane asks, not inside an SSM
- *   `OpenDataChannel` message; the Session Manager plugin cannot talk to it.
+ * - The agent is the local cloud's own (emulator/dataplane/ssm): StreamUrl is
+ *   `ws://HOST:PORT/v1/data-channel/<SessionId>?role=publish_subscribe` on the local cloud, not
+ *   `wss://ssmmessages.<region>.amazonaws.com/...`; the protocol behind it is AWS's (OpenDataChannel,
+ *   framed messages, handshake, smux), so the official session-manager-plugin works against it.
+ *   See docs/protocols/ssm.md for what differs.
  * - All keys belong to one account (`accountId`, default 000000000000): every caller sees every
  *   session of the region. Owner is `arn:<partition>:iam::<account>:user/<access key id>`, and the
  *   SessionId prefix is the access key id (AWS uses the IAM user or role-session name).
@@ -33,19 +34,18 @@
  * - MaxSessionDuration is reported and enforced only when `maxSessionDurationMinutes` is set
  *   (AWS: the account's Session Manager preferences). The idle timeout is AWS's default, 20 minutes.
  * - Channel events map to the session as follows: a connection up -> Connected; the client
- *   leaving -> Disconnected; the shell or command exiting, or the idle timeout -> Terminated (as
- *   on AWS); for port forwarding the far TCP end closing only disconnects (one WebSocket carries
- *   one TCP connection here, where AWS multiplexes many over one session). A failed connection
- *   fails a session that never connected, and only disconnects one that did. A connection made
- *   after the target went offline is refused and reported Failed (reason TargetNotConnected).
- * - ResumeSession supersedes the previous StreamUrl: its token stops working and connections
- *   made with it are closed (AWS allows one data channel per session), so a Connected session
- *   shows Disconnected until the new URL is used.
+ *   leaving (or sending a malformed frame) -> Disconnected; the agent ending the session (the
+ *   shell or command exiting, the idle timeout, the client's TerminateSession flag) ->
+ *   Terminating. A refused connection (target offline) fails a session that never connected,
+ *   and only disconnects one that did.
+ * - ResumeSession issues a new TokenValue for the same StreamUrl, as AWS does; the previous token
+ *   stops working and a connection still open with it is closed (one data channel per session).
+ *   The agent's state (process, sequence numbers, unacknowledged messages) carries over.
  */
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../../clock";
 import type { SsmTarget } from "../../config";
-import type { ChannelMode, ChannelState, DataPlane } from "../../dataplane/types";
+import type { SsmChannels, SsmConnectionState, SsmSessionKind } from "../../dataplane/ssm/types";
 import { ApiError } from "../types";
 
 export type SessionStatus =
@@ -83,8 +83,8 @@ export interface StartRequest {
   /** As the caller gave it (name or ARN); undefined when omitted. */
   documentName?: string;
   reason?: string;
-  /** What the channel does, resolved by the handler from the document and parameters. */
-  mode: ChannelMode;
+  /** What the session runs, resolved by the handler from the document and parameters. */
+  kind: SsmSessionKind;
 }
 
 export interface DescribeRequest {
@@ -111,7 +111,7 @@ export interface SessionView {
 
 export interface SsmBackendOptions {
   clock: Clock;
-  dataPlane: DataPlane;
+  dataPlane: SsmChannels;
   /** Read per call, so targets added at run time count. */
   targets: () => readonly SsmTarget[];
   accountId?: string;
@@ -139,14 +139,14 @@ interface SessionRecord {
   reason?: string;
   owner: string;
   ownerName: string;
-  mode: ChannelMode;
+  kind: SsmSessionKind;
   status: SessionStatus;
   startDate: Date;
   endDate?: Date;
   /** Set while Terminating: when it becomes Terminated. */
   terminatedAt?: Date;
-  /** The data plane's view of each WebSocket connection of the current channel. */
-  connections: Map<string, ChannelState>;
+  /** The data plane's view of each WebSocket connection of the current token. */
+  connections: Map<string, SsmConnectionState>;
   /** Bumped by ResumeSession: events from an older channel's connections are ignored. */
   generation: number;
   /** Whether a connection ever came up (decides what a failed connection does). */
@@ -182,7 +182,7 @@ export class SsmBackend {
       reason: req.reason,
       owner: `arn:${partition(req.region)}:iam::${this.accountId}:user/${req.accessKeyId}`,
       ownerName: req.accessKeyId,
-      mode: req.mode,
+      kind: req.kind,
       status: "Connecting",
       startDate: now,
       connections: new Map(),
@@ -241,10 +241,9 @@ export class SsmBackend {
     const settled = this.settle(record);
     // A terminated session cannot be resumed (TerminateSession's documented contract).
     if (!isActive(settled.status) || settled.status === "Terminating") throw doesNotExist(sessionId);
-    // One data channel per session: the old URL and its connections end before the new one opens.
+    // Same StreamUrl, new token; events from connections made with the old one are ignored.
     settled.generation++;
     settled.connections.clear();
-    this.opts.dataPlane.close(sessionId, "Resumed");
     if (settled.status === "Connected") this.transition(settled, "Disconnected");
     const { tokenValue, streamUrl } = this.openChannel(settled);
     return { sessionId, tokenValue, streamUrl };
@@ -303,16 +302,17 @@ export class SsmBackend {
     return true;
   }
 
-  /** Registers (or, for ResumeSession, re-registers) the session's channel with a fresh token. */
+  /** Registers the session's channel, or (ResumeSession) gives it a fresh token. */
   private openChannel(record: SessionRecord): { tokenValue: string; streamUrl: string } {
     const tokenValue = randomBytes(32).toString("base64url");
     const now = this.opts.clock.now();
     const generation = record.generation;
     const { url } = this.opts.dataPlane.open({
       sessionId: record.sessionId,
+      target: record.target,
       token: tokenValue,
-      mode: record.mode,
-      urlExpiresAt: new Date(now.getTime() + (this.opts.tokenTtlMs ?? 10 * MINUTE)),
+      kind: record.kind,
+      tokenExpiresAt: new Date(now.getTime() + (this.opts.tokenTtlMs ?? 10 * MINUTE)),
       idleTimeoutMs: this.opts.idleTimeoutMs ?? 20 * MINUTE,
       admit: () => (this.targetOnline(record.region, record.target) ? undefined : "TargetNotConnected"),
       onConnectionState: (connectionId, state, closedReason) => {
@@ -327,7 +327,7 @@ export class SsmBackend {
   private onConnectionState(
     record: SessionRecord,
     connectionId: string,
-    state: ChannelState,
+    state: SsmConnectionState,
     closedReason: string | undefined,
   ): void {
     // Late events (our own close() reports every connection Terminated) change nothing.
@@ -347,13 +347,8 @@ export class SsmBackend {
       this.opts.dataPlane.close(record.sessionId, closedReason ?? "Failed");
       return;
     }
-    // Idle timeout, or the shell/command exiting, ends the session (a failed connection does not).
-    const endsSession =
-      state === "Terminated" ||
-      (state === "Disconnected" &&
-        (closedReason === "DeliveryTimeout" ||
-          (closedReason === "AgentSocketClosed" && record.mode.kind !== "port")));
-    if (endsSession) {
+    // The agent ended the session (exit, idle timeout, TerminateSession flag); a failed connection does not.
+    if (state === "Terminated") {
       this.beginTermination(record, closedReason ?? "ChannelEnded");
       return;
     }

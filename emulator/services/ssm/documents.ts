@@ -3,7 +3,7 @@
  * channel does for each. AWS has many more documents (and custom ones); any other name is
  * `InvalidDocument`, as an unknown name is on AWS.
  */
-import type { ChannelMode } from "../../dataplane/types";
+import type { SsmSessionKind } from "../../dataplane/ssm/types";
 import { ApiError } from "../types";
 
 /** The document used when StartSession names none (AWS launches a shell by default). */
@@ -20,8 +20,8 @@ interface ParameterDef {
 export interface SessionDocument {
   name: string;
   parameters: Record<string, ParameterDef>;
-  /** The channel behaviour, from the resolved parameter values. */
-  mode(values: Record<string, string>): ChannelMode;
+  /** What the session runs (and the session type the agent announces), from the resolved parameter values. */
+  mode(values: Record<string, string>): SsmSessionKind;
 }
 
 const port = (value: string | undefined): number => Number(value);
@@ -34,7 +34,12 @@ const DOCUMENTS: readonly SessionDocument[] = [
       portNumber: { kind: "port", default: "80" },
       localPortNumber: { kind: "port", default: "0" },
     },
-    mode: (v) => ({ kind: "port", port: port(v.portNumber) }),
+    mode: (v) => ({
+      kind: "port",
+      port: port(v.portNumber),
+      localPortNumber: v.localPortNumber,
+      localPortForwarding: true,
+    }),
   },
   {
     // The "remote host" is emulated by loopback: no traffic may leave 127.0.0.1, so `host` is
@@ -45,22 +50,29 @@ const DOCUMENTS: readonly SessionDocument[] = [
       portNumber: { kind: "port", default: "80" },
       localPortNumber: { kind: "port", default: "0" },
     },
-    mode: (v) => ({ kind: "port", port: port(v.portNumber) }),
+    mode: (v) => ({
+      kind: "port",
+      port: port(v.portNumber),
+      localPortNumber: v.localPortNumber,
+      host: v.host,
+      localPortForwarding: true,
+    }),
   },
   {
     name: "AWS-StartInteractiveCommand",
     parameters: { command: { kind: "text", required: true } },
-    mode: (v) => ({ kind: "command", commandLine: v.command ?? "" }),
+    mode: (v) => ({ kind: "command", commandLine: v.command ?? "", interactive: true }),
   },
   {
     name: "AWS-StartNonInteractiveCommand",
     parameters: { command: { kind: "text", required: true } },
-    mode: (v) => ({ kind: "command", commandLine: v.command ?? "" }),
+    mode: (v) => ({ kind: "command", commandLine: v.command ?? "", interactive: false }),
   },
   {
     name: "AWS-StartSSHSession",
+    // A Port session without `type`: the plugin relays its stdin/stdout (ssh's ProxyCommand).
     parameters: { portNumber: { kind: "port", default: "22" } },
-    mode: (v) => ({ kind: "port", port: port(v.portNumber) }),
+    mode: (v) => ({ kind: "port", port: port(v.portNumber), localPortForwarding: false }),
   },
 ];
 

@@ -63,14 +63,14 @@ function startSession(backend: SsmBackend, params: Record<string, unknown>, ctx:
   if (!doc) {
     throw new ApiError(400, "InvalidDocument", `Document with name ${documentName ?? ""} does not exist.`);
   }
-  const mode = doc.mode(resolveParameters(doc, parameters));
+  const kind = doc.mode(resolveParameters(doc, parameters));
   const started = backend.start({
     region: ctx.region,
     accessKeyId: ctx.accessKeyId,
     target: target as string,
     documentName,
     reason,
-    mode,
+    kind,
   });
   return { SessionId: started.sessionId, TokenValue: started.tokenValue, StreamUrl: started.streamUrl };
 }

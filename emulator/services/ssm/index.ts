@@ -4,7 +4,7 @@
  */
 import type { Clock } from "../../clock";
 import type { LocalCloudConfig } from "../../config";
-import type { DataPlane } from "../../dataplane/types";
+import type { SsmChannels } from "../../dataplane/ssm/types";
 import type { Service } from "../types";
 import { SsmBackend, type SsmBackendOptions } from "./backend";
 import { createHandlers } from "./handlers";
@@ -28,7 +28,8 @@ export type SsmServiceOptions = Pick<
 
 export interface SsmDeps {
   clock: Clock;
-  dataPlane: DataPlane;
+  /** The SSM data plane (emulator/dataplane/ssm) that stands behind each StreamUrl. */
+  ssmDataPlane: SsmChannels;
   options?: SsmServiceOptions;
 }
 
@@ -36,7 +37,7 @@ export function createSsmService(config: LocalCloudConfig, deps: SsmDeps): Servi
   const backend = new SsmBackend({
     ...deps.options,
     clock: deps.clock,
-    dataPlane: deps.dataPlane,
+    dataPlane: deps.ssmDataPlane,
     // Read through the config object, so a target the admin API appends is seen at once.
     targets: () => config.ssm.targets,
   });

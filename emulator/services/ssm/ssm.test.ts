@@ -2,8 +2,6 @@
  * SSM Session Manager on the local cloud, driven only by the official @aws-sdk/client-ssm (and `ws`
  * for the data plane): every action, every modeled error, paging, filters, History.
  */
-import { createServer, type Server } from "node:net";
-import type { AddressInfo } from "node:net";
 import {
   DescribeSessionsCommand,
   type DescribeSessionsCommandInput,
@@ -30,8 +28,6 @@ const REGION = "eu-west-1";
 const NODE = "i-0123456789abcdef0";
 
 let cloud: LocalCloud;
-let echo: Server;
-let echoPort: number;
 const clock = new ManualClock(new Date());
 
 beforeAll(async () => {
@@ -50,15 +46,10 @@ beforeAll(async () => {
     },
     { clock },
   );
-  // A loopback TCP echo server: the far end of port-forwarding sessions.
-  echo = createServer((socket) => socket.pipe(socket));
-  await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
-  echoPort = (echo.address() as AddressInfo).port;
 });
 
 afterAll(async () => {
   await cloud.stop();
-  await new Promise<void>((resolve) => echo.close(() => resolve()));
 });
 
 function ssm(region = REGION, cred = CRED): SSMClient {
@@ -102,7 +93,9 @@ describe("StartSession", () => {
     const out = await start({ Reason: "debugging" });
     expect(out.SessionId).toMatch(/^AKIALOCAL0000001-0[0-9a-f]{16}$/);
     expect(out.TokenValue).toEqual(expect.any(String));
-    expect(out.StreamUrl).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:${cloud.port}/session/`));
+    expect(out.StreamUrl).toBe(
+      `ws://127.0.0.1:${cloud.port}/v1/data-channel/${out.SessionId}?role=publish_subscribe`,
+    );
     const s = await one(out.SessionId ?? "", "Active");
     expect(s).toMatchObject({
       SessionId: out.SessionId,
@@ -354,27 +347,28 @@ describe("TerminateSession", () => {
   });
 
   it("closes the data channel: live connections end and the StreamUrl stops working", async () => {
-    const { SessionId = "", StreamUrl = "" } = await start();
-    const socket = connectSession(StreamUrl);
-    await socket.opened;
+    const { SessionId = "", StreamUrl = "", TokenValue = "" } = await start();
+    const socket = await openChannel(StreamUrl, TokenValue);
     await ssm().send(new TerminateSessionCommand({ SessionId }));
-    expect((await socket.closed).code).toBe(4002);
+    expect(await socket.closed).toEqual({ code: 1000, reason: "Session ended: TerminateSession" });
     expect(await handshakeStatus(StreamUrl)).toBe(410);
   });
 });
 
 describe("ResumeSession", () => {
-  it("issues a new token and StreamUrl for an active session; the old URL stops working", async () => {
+  it("issues a new token for the same StreamUrl; the old token stops working", async () => {
     const started = await start();
     const resumed = await ssm().send(new ResumeSessionCommand({ SessionId: started.SessionId }));
     expect(resumed.SessionId).toBe(started.SessionId);
     expect(resumed.TokenValue).not.toBe(started.TokenValue);
-    expect(resumed.StreamUrl).not.toBe(started.StreamUrl);
-    expect(await handshakeStatus(started.StreamUrl ?? "")).toBe(403);
-    const socket = connectSession(resumed.StreamUrl ?? "");
-    await socket.opened;
-    socket.ws.close();
-    await socket.closed;
+    expect(resumed.StreamUrl).toBe(started.StreamUrl);
+    const stale = await openChannel(started.StreamUrl ?? "", started.TokenValue ?? "");
+    expect(await stale.closed).toEqual({ code: 1008, reason: "TokenValue is not valid for this session" });
+    const fresh = await openChannel(resumed.StreamUrl ?? "", resumed.TokenValue ?? "");
+    // The agent's first message is its HandshakeRequest.
+    await fresh.waitFor("RequestedClientActions");
+    fresh.ws.close();
+    await fresh.closed;
   });
 
   it("answers a terminated or unknown session with DoesNotExistException", async () => {
@@ -392,46 +386,17 @@ describe("ResumeSession", () => {
   });
 });
 
+// The data channel itself (shell, command, smux port forwarding, refusals) is tested in
+// emulator/dataplane/ssm/, with the official session-manager-plugin as the judge.
 describe("the data plane behind StreamUrl", () => {
-  it("forwards a port-forwarding session to a loopback TCP port and back", async () => {
-    const out = await start({
-      DocumentName: "AWS-StartPortForwardingSession",
-      Parameters: { portNumber: [String(echoPort)] },
-    });
-    const socket = connectSession(out.StreamUrl ?? "");
-    await socket.opened;
-    socket.ws.send(Buffer.from("ping over ssm\n"), { binary: true });
-    await socket.waitFor("ping over ssm\n");
-    expect((await one(out.SessionId ?? "", "Active"))?.Status).toBe("Connected");
-
-    // The client leaving disconnects the session; it stays Active and can be resumed.
-    socket.ws.close();
-    await socket.closed;
-    await waitUntil(async () => (await one(out.SessionId ?? "", "Active"))?.Status === "Disconnected");
-    await ssm().send(new TerminateSessionCommand({ SessionId: out.SessionId }));
-  });
-
-  it("runs a command session and terminates it when the command exits", async () => {
-    const out = await start({
-      DocumentName: "AWS-StartNonInteractiveCommand",
-      Parameters: { command: ["echo from-the-node"] },
-    });
-    const socket = connectSession(out.StreamUrl ?? "");
-    await socket.opened;
-    await socket.waitFor("from-the-node");
-    await socket.closed;
-    await waitUntil(async () => (await one(out.SessionId ?? "", "History"))?.Status === "Terminated");
-  });
-
   it("refuses a connection once the target's agent went offline, failing the session", async () => {
     const out = await start();
     const target = cloud.config.ssm.targets.find((t) => t.target === NODE);
     if (!target) throw new Error("target missing");
     target.connected = false;
     try {
-      const socket = connectSession(out.StreamUrl ?? "");
-      await socket.opened;
-      expect((await socket.closed).code).toBe(4003);
+      const socket = await openChannel(out.StreamUrl ?? "", out.TokenValue ?? "");
+      expect(await socket.closed).toEqual({ code: 1008, reason: "TargetNotConnected" });
       await waitUntil(async () => (await one(out.SessionId ?? "", "History"))?.Status === "Failed");
       expect((await failure(start())).name).toBe("TargetNotConnected");
     } finally {
@@ -439,6 +404,14 @@ describe("the data plane behind StreamUrl", () => {
     }
   });
 });
+
+/** Connects to a StreamUrl and opens the data channel with a token, as the plugin does first. */
+async function openChannel(streamUrl: string, token: string) {
+  const socket = connectSession(streamUrl);
+  await socket.opened;
+  socket.ws.send(JSON.stringify({ MessageSchemaVersion: "1.0", RequestId: "r-1", TokenValue: token }));
+  return socket;
+}
 
 it("lists live sessions in the service snapshot", async () => {
   const { SessionId } = await start();

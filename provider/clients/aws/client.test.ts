@@ -34,7 +34,7 @@ describe("the SSM client against the local cloud", () => {
         ],
       },
     });
-    admin = new AdminClient(cloud.url);
+    admin = new AdminClient(cloud);
     client = createSsmClient({
       region: REGION,
       endpoint: cloud.url,

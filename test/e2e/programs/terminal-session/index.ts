@@ -6,6 +6,7 @@
  *   port             optional: forward to this port
  *   extraInputs      optional JSON merged into the session's inputs (invalid-input tests)
  *   adoptSessionId   optional: also adopt this existing session as a second resource
+ *   importId         optional: also declare a second resource with the `import` option
  * Provider config: alicloud:region, alicloud:accessKey, alicloud:secretKey, sessions:localCloud.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -44,6 +45,15 @@ const adoptSessionId = config.get("adoptSessionId");
 const adopted = adoptSessionId
   ? new alicloud.TerminalSession("adopted", { instanceIds: [config.require("instanceId")], adoptSessionId })
   : undefined;
+
+const importId = config.get("importId");
+if (importId) {
+  new alicloud.TerminalSession(
+    "imported",
+    { instanceIds: [config.require("instanceId")] },
+    { import: importId },
+  );
+}
 
 export const sessionId = session.sessionId;
 export const webSocketUrl = session.webSocketUrl;

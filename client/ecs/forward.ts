@@ -1,0 +1,148 @@
+/**
+ * Local port forwarding through an ECS port-forwarding session (StartTerminalSession with
+ * PortNumber): every TCP connection accepted locally rides a WebSocket of its own to the
+ * session's URL, as with the official client.
+ */
+import { createServer, type AddressInfo, type Socket } from "node:net";
+import { EcsChannel, type EcsChannelOptions } from "./channel";
+import type { EcsSessionError } from "./errors";
+
+/** The agent reads at most this much per message; we send no more. */
+const MAX_INPUT_FRAME = 2048;
+/** Input messages in flight before we stop reading the local socket. */
+const HIGH_WATER = 32;
+
+export interface EcsForwardOptions extends EcsChannelOptions {
+  /** Local port to listen on (default 0: any free port). */
+  localPort?: number;
+  /** Local address to listen on (default 127.0.0.1). */
+  host?: string;
+  /**
+   * How long to hold a connection's first bytes when the far end has not spoken yet. Alibaba's
+   * agent drops input that arrives before it has dialled the target, so the official client waits
+   * 3 s; output from the far end ends the wait early. Default 3000.
+   */
+  startDelayMs?: number;
+  /** Told when a connection's WebSocket could not be opened (the local socket is closed). */
+  onConnectionError?(error: EcsSessionError | Error): void;
+}
+
+export interface EcsForward {
+  /** The local port being listened on. */
+  port: number;
+  /** Connections open right now. */
+  readonly active: number;
+  /** Stops listening and closes every connection. */
+  close(): Promise<void>;
+}
+
+export async function forwardPort(url: string, options: EcsForwardOptions = {}): Promise<EcsForward> {
+  const sockets = new Set<Socket>();
+  const channels = new Set<EcsChannel>();
+  const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy()); // a reset before the WebSocket is up
+    void bridge(socket);
+  });
+
+  async function bridge(socket: Socket): Promise<void> {
+    let holding = true;
+    let pending = 0;
+    /** When the far end's announced rate (status 7) lets us send again. */
+    let nextSendAt = 0;
+    let paceTimer: NodeJS.Timeout | undefined;
+    const flowing = () => {
+      if (!holding && pending < HIGH_WATER && paceTimer === undefined && !socket.destroyed) socket.resume();
+    };
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      flowing();
+    };
+    let channel: EcsChannel;
+    try {
+      channel = await EcsChannel.open(
+        url,
+        {
+          onOutput(data) {
+            release();
+            if (!socket.write(data)) {
+              channel.pause();
+              socket.once("drain", () => channel.resume());
+            }
+          },
+          onEnd() {
+            channels.delete(channel);
+            if (paceTimer) clearTimeout(paceTimer);
+            socket.end();
+          },
+        },
+        options,
+      );
+    } catch (err) {
+      socket.destroy();
+      options.onConnectionError?.(err as Error);
+      return;
+    }
+    if (socket.destroyed) {
+      channel.close();
+      return;
+    }
+    channels.add(channel);
+    const hold = setTimeout(release, options.startDelayMs ?? 3000);
+    hold.unref();
+
+    socket.on("data", (chunk: Buffer) => {
+      for (let at = 0; at < chunk.length; at += MAX_INPUT_FRAME) {
+        pending++;
+        void channel.input(chunk.subarray(at, at + MAX_INPUT_FRAME)).then(() => {
+          pending--;
+          flowing();
+        });
+      }
+      if (pending >= HIGH_WATER) socket.pause();
+      const rate = channel.sendRate;
+      if (rate === undefined) return;
+      const now = Date.now();
+      nextSendAt = Math.max(now, nextSendAt) + (chunk.length / rate) * 1000;
+      if (nextSendAt - now > 20) {
+        socket.pause();
+        paceTimer = setTimeout(() => {
+          paceTimer = undefined;
+          flowing();
+        }, nextSendAt - now);
+      }
+    });
+    // The local peer is done sending: say so, and keep reading what the target still sends.
+    socket.once("end", () => {
+      clearTimeout(hold);
+      void channel.closeInput();
+    });
+    socket.once("close", () => {
+      clearTimeout(hold);
+      channel.close();
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.localPort ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    get active() {
+      return sockets.size;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of channels) c.close();
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

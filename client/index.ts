@@ -1,0 +1,3 @@
+/** Clients for the sessions this package creates: connect to them, run commands, forward ports. */
+export * as ecs from "./ecs";
+export * as ssm from "./ssm";

@@ -1,0 +1,108 @@
+/**
+ * The package's SSM client against the local cloud: the same cases the official plugin passes
+ * (emulator/dataplane/ssm/plugin.test.ts), through our own codec, smux and data channel.
+ */
+import { randomBytes } from "node:crypto";
+import { connect } from "node:net";
+import { PassThrough } from "node:stream";
+import { TerminateSessionCommand } from "@aws-sdk/client-ssm";
+import { startSsmTestCloud, type SsmTestCloud } from "../../emulator/dataplane/ssm/testing/cloud";
+import { SsmSessionError, forwardSsmPort, openSsmShell, runSsmCommand } from ".";
+
+let t: SsmTestCloud;
+
+beforeAll(async () => {
+  t = await startSsmTestCloud();
+});
+
+afterAll(async () => {
+  await t.stop();
+});
+
+function roundTrip(port: number, size: number): Promise<void> {
+  const sent = randomBytes(size);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write(sent));
+    socket.on("data", (d: Buffer) => {
+      chunks.push(d);
+      received += d.length;
+      if (received >= size) socket.end();
+    });
+    socket.on("error", reject);
+    socket.on("close", () =>
+      Buffer.concat(chunks).equals(sent) ? resolve() : reject(new Error(`echo of ${size} bytes differs`)),
+    );
+  });
+}
+
+describe("the SSM client against the local cloud", () => {
+  it("runs a shell on a terminal: a marker comes back, the terminal takes its size, the session ends", async () => {
+    const s = await t.start();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let seen = "";
+    output.on("data", (d: Buffer) => (seen += d.toString()));
+    const shell = await openSsmShell(
+      { streamUrl: s.StreamUrl, tokenValue: s.TokenValue },
+      { input, output, size: { cols: 100, rows: 30 } },
+    );
+    expect(shell.handshake.sessionType).toBe("Standard_Stream");
+    input.write("echo MARK$((40+2))\r");
+    shell.resize({ cols: 132, rows: 43 });
+    input.write("stty size; exit 0\r");
+    const end = await shell.done;
+    expect(end.closedBy).toBe("service");
+    expect(seen).toContain("MARK42");
+    expect(seen).toMatch(/43 132/);
+    expect(await t.status(s.SessionId)).toBe("Terminated");
+  });
+
+  it("runs a command and returns its output and non-zero exit code", async () => {
+    const s = await t.start({
+      DocumentName: "AWS-StartInteractiveCommand",
+      Parameters: { command: ["echo from-command; exit 3"] },
+    });
+    const result = await runSsmCommand({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
+    expect(result.output.toString()).toContain("from-command");
+    expect(result.exitCode).toBe(3);
+    expect(result.end.closedBy).toBe("service");
+  });
+
+  it("forwards a port: 20 concurrent TCP connections over one session with bytes intact; TerminateSession ends it", async () => {
+    const s = await t.start({
+      DocumentName: "AWS-StartPortForwardingSession",
+      Parameters: { portNumber: [String(t.echoPort)] },
+    });
+    const fwd = await forwardSsmPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
+    expect(fwd.handshake.sessionType).toBe("Port");
+    await Promise.all(Array.from({ length: 20 }, (_, i) => roundTrip(fwd.port, 30_000 + i * 1013)));
+    await t.ssm.send(new TerminateSessionCommand({ SessionId: s.SessionId }));
+    expect((await fwd.done).closedBy).toBe("service");
+    expect(await t.status(s.SessionId)).toBe("Terminated");
+  });
+
+  it("ends a forwarding session itself with the TerminateSession flag", async () => {
+    const s = await t.start({
+      DocumentName: "AWS-StartPortForwardingSession",
+      Parameters: { portNumber: [String(t.echoPort)] },
+    });
+    const fwd = await forwardSsmPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
+    await roundTrip(fwd.port, 5000);
+    expect((await fwd.close()).closedBy).toBe("service");
+    expect(await t.status(s.SessionId)).toBe("Terminated");
+  });
+
+  it("reports a refused connection with the local cloud's reason", async () => {
+    const s = await t.start();
+    const wrongToken = runSsmCommand({ streamUrl: s.StreamUrl, tokenValue: "not-the-token" });
+    await expect(wrongToken).rejects.toThrow(SsmSessionError);
+    await expect(wrongToken).rejects.toMatchObject({ code: "ConnectionClosed", closeCode: 1008 });
+    await t.ssm.send(new TerminateSessionCommand({ SessionId: s.SessionId }));
+    await expect(runSsmCommand({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue })).rejects.toMatchObject({
+      code: "ConnectionRefused",
+      message: `HTTP 410: Session ${s.SessionId} has ended: TerminateSession`,
+    });
+  });
+});

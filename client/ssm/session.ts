@@ -1,0 +1,182 @@
+/**
+ * What a program does with an AWS Session Manager session: an interactive shell over given
+ * streams, a command's output and exit code, or a local port forwarded through the session.
+ * Works against AWS (StreamUrl/TokenValue from StartSession) and against the local cloud.
+ */
+import { createServer, type AddressInfo, type Socket } from "node:net";
+import type { Readable, Writable } from "node:stream";
+import { SsmFlag, SsmPayloadType } from "./codec";
+import {
+  SsmDataChannel,
+  SsmSessionError,
+  type SsmHandshake,
+  type SsmSessionEnd,
+  type SsmSessionTarget,
+} from "./dataChannel";
+import { MuxClient } from "./smux";
+
+export interface SsmTerminalSize {
+  cols: number;
+  rows: number;
+}
+
+export interface SsmShell {
+  handshake: SsmHandshake;
+  /** Tells the far terminal its new size. */
+  resize(size: SsmTerminalSize): void;
+  /** Resolves when the session ends (the shell exited, TerminateSession, or the connection dropped). */
+  done: Promise<SsmSessionEnd>;
+}
+
+/**
+ * Runs an interactive shell (or an interactive command's session): bytes from `input` go to the
+ * far terminal as they are (put a local TTY in raw mode first), its output goes to `output`.
+ */
+export async function openSsmShell(
+  target: SsmSessionTarget,
+  io: { input: Readable; output: Writable; size?: SsmTerminalSize },
+): Promise<SsmShell> {
+  const { channel, handshake } = await SsmDataChannel.open(target, {
+    onMessage: (type, payload) => {
+      if (type === SsmPayloadType.Output || type === SsmPayloadType.StdErr) io.output.write(payload);
+    },
+    onPressure: (paused) => (paused ? io.input.pause() : io.input.resume()),
+  });
+  if (handshake.sessionType === "Port") {
+    channel.close();
+    throw new SsmSessionError("Unsupported", "this is a port-forwarding session: use forwardSsmPort");
+  }
+  const resize = (size: SsmTerminalSize) =>
+    channel.send(SsmPayloadType.Size, Buffer.from(JSON.stringify(size)));
+  if (io.size) resize(io.size);
+  const onInput = (chunk: Buffer | string) => channel.send(SsmPayloadType.Output, Buffer.from(chunk));
+  io.input.on("data", onInput);
+  const done = channel.closed.finally(() => io.input.off("data", onInput));
+  return { handshake, resize, done };
+}
+
+export interface SsmCommandResult {
+  /** Everything the command wrote (on a terminal, stdout and stderr are one stream). */
+  output: Buffer;
+  /** Written separately by NonInteractiveCommands sessions. */
+  stderr: Buffer;
+  /** The `EXIT_CODE: n` the agent reports; undefined when the session ended without one. */
+  exitCode: number | undefined;
+  end: SsmSessionEnd;
+}
+
+/** Collects a command session's output and exit code (AWS-StartInteractiveCommand and the like). */
+export async function runSsmCommand(target: SsmSessionTarget, input?: Readable): Promise<SsmCommandResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let exitCode: number | undefined;
+  const { channel } = await SsmDataChannel.open(target, {
+    onMessage: (type, payload) => {
+      if (type === SsmPayloadType.Output) out.push(payload);
+      else if (type === SsmPayloadType.StdErr) err.push(payload);
+      else if (type === SsmPayloadType.ExitCode) {
+        const m = /EXIT_CODE:\s*(-?\d+)/.exec(payload.toString("utf8"));
+        if (m) exitCode = Number(m[1]);
+      }
+    },
+  });
+  input?.on("data", (chunk: Buffer | string) => channel.send(SsmPayloadType.Output, Buffer.from(chunk)));
+  const end = await channel.closed;
+  return { output: Buffer.concat(out), stderr: Buffer.concat(err), exitCode, end };
+}
+
+export interface SsmPortForward {
+  /** The local port that forwards (the one asked for, or the one the system picked). */
+  port: number;
+  handshake: SsmHandshake;
+  /** Resolves when the session ends. */
+  done: Promise<SsmSessionEnd>;
+  /** Stops listening, ends the connections and asks the agent to end the session. */
+  close(): Promise<SsmSessionEnd>;
+}
+
+/** Agents above this multiplex TCP connections with smux. */
+const MUX_AFTER = [3, 0, 196, 0];
+
+/**
+ * Listens on `host:port` (default 127.0.0.1, a free port) and carries every TCP connection as
+ * its own smux stream over the one session (AWS-StartPortForwardingSession*).
+ */
+export async function forwardSsmPort(
+  target: SsmSessionTarget,
+  local: { port?: number; host?: string } = {},
+): Promise<SsmPortForward> {
+  const sockets = new Set<Socket>();
+  // The multiplexer needs the channel, and the channel's handler needs the multiplexer.
+  const holder: { mux?: MuxClient } = {};
+  const { channel, handshake } = await SsmDataChannel.open(target, {
+    onMessage: (type, payload) => {
+      if (type === SsmPayloadType.Output) holder.mux?.receive(payload);
+    },
+    onPressure: (paused) => sockets.forEach((s) => (paused ? s.pause() : s.resume())),
+  });
+  const props = (handshake.properties ?? {}) as { type?: string };
+  if (handshake.sessionType !== "Port" || props.type !== "LocalPortForwarding") {
+    channel.close();
+    throw new SsmSessionError(
+      "Unsupported",
+      `session type ${handshake.sessionType} is not local port forwarding`,
+    );
+  }
+  if (!versionAbove(handshake.agentVersion, MUX_AFTER)) {
+    channel.close();
+    throw new SsmSessionError(
+      "Unsupported",
+      `agent ${handshake.agentVersion} does not multiplex connections (needs above 3.0.196.0)`,
+    );
+  }
+  const muxClient = new MuxClient(
+    (bytes) => channel.send(SsmPayloadType.Output, bytes),
+    () => channel.close(),
+  );
+  holder.mux = muxClient;
+
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    const stream = muxClient.open();
+    stream.onData = (data) => socket.write(data);
+    stream.onEnd = () => socket.end();
+    socket.on("data", (data: Buffer) => stream.write(data));
+    socket.on("end", () => stream.end());
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => {
+      sockets.delete(socket);
+      stream.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(local.port ?? 0, local.host ?? "127.0.0.1", () => resolve());
+  });
+  const done = channel.closed.finally(() => {
+    server.close();
+    for (const s of sockets) s.destroy();
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    handshake,
+    done,
+    close: async () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+      channel.sendFlag(SsmFlag.TerminateSession);
+      return done;
+    },
+  };
+}
+
+function versionAbove(version: string, floor: number[]): boolean {
+  const parts = version.split(".").map(Number);
+  for (let i = 0; i < floor.length; i++) {
+    const a = parts[i] ?? 0;
+    const b = floor[i] ?? 0;
+    if (Number.isNaN(a)) return false;
+    if (a !== b) return a > b;
+  }
+  return false;
+}

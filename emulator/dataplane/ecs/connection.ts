@@ -1,0 +1,272 @@
+/**
+ * One accepted WebSocket of an ECS session and what it is wired to: a shell or command on a
+ * pseudo-terminal, or a TCP connection to the forwarded port. Speaks the frames of frames.ts.
+ *
+ * Endings, each with the status message the official client prints, the WebSocket close code
+ * our own client reads, and the connection's Status/ClosedReason in DescribeTerminalSessions:
+ *   the shell or command exits     status 5 "Exit"             1000 "exit-status:N"   Disconnected AgentSocketClosed
+ *   the forwarded target closes    status 5 "Exit"             1000 "Exit"            Disconnected AgentSocketClosed
+ *   the client sends close (3)     (shell/command: none)       1000 "ClientClosed"    Disconnected ClientClosed
+ *   the client goes away           -                           -                      Disconnected ClientClosed
+ *   no data either way (idle)      status 5 "AgentTimeout"     4001 "IdleTimeout"     Disconnected DeliveryTimeout
+ *   EndTerminalSession             status 5 "Exit"             4002 "SessionEnded"    Terminated (reason from the backend)
+ *   refused after the upgrade      status 2 + reason           4003 reason            Failed <reason>
+ *   a malformed frame              status 5 "ProcessDataError" 4400 the rule broken   Failed MessageFormatInvalid
+ *   the target cannot be reached   status 5 "OpenChannelFailed" 1011 "DeliveryTimeout" Failed DeliveryTimeout
+ *   the local cloud stops          status 5 "Exit"             1001 "Exit"            Terminated AgentSocketClosed
+ */
+import { randomBytes } from "node:crypto";
+import { WebSocket, type RawData } from "ws";
+import { openPipe, openTerminal, type Pipe, type TerminalPipe } from "../pipes";
+import type { TokenBucket } from "../tokenBucket";
+import type { ChannelSpec, ChannelState } from "../types";
+import {
+  decodeFrame,
+  decodeSetSize,
+  encodeFrame,
+  FrameFormatError,
+  MESSAGE_TYPES,
+  sendRatePayload,
+  STATUS_CODES,
+  statusPayload,
+} from "./frames";
+
+/** What a session's connections share. */
+export interface EcsChannel {
+  spec: ChannelSpec;
+  ended: boolean;
+  connections: Set<EcsConnection>;
+  /** The session's bandwidth (absent: unlimited), per direction, shared by its connections. */
+  rate?: number;
+  down?: TokenBucket;
+  up?: TokenBucket;
+}
+
+/** Port forwarding sends at most 2048 B per frame, shells 1024 B (as the agent does). */
+const PORT_FRAME_BYTES = 2048;
+const TERMINAL_FRAME_BYTES = 1024;
+/** The smallest send rate worth announcing: the client divides by (rate / 8 / 2048). */
+const MIN_ANNOUNCED_RATE = 4096;
+
+/** WebSocket close reasons are limited to 123 bytes. */
+function closeReason(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return bytes.length <= 123 ? text : bytes.subarray(0, 120).toString("utf8") + "...";
+}
+
+export class EcsConnection {
+  readonly id = `c-${randomBytes(8).toString("hex")}`;
+  private pipe?: Pipe;
+  private terminal?: TerminalPipe;
+  private idleTimer?: NodeJS.Timeout;
+  private finished = false;
+  private sequence = 0n;
+  /** Output held back by the bandwidth limit, sent in order; the end waits behind it. */
+  private outbound: Promise<void> = Promise.resolve();
+  private held = 0;
+  /** The client said its side is done (close message): the end that follows is its doing. */
+  private clientEnded = false;
+
+  constructor(
+    private readonly channel: EcsChannel,
+    private readonly ws: WebSocket,
+    private readonly idleTimeoutMs: number,
+    private readonly onFinished: (c: EcsConnection) => void,
+  ) {}
+
+  start(): void {
+    const { spec } = this.channel;
+    this.report("Connecting");
+    const refusal = spec.admit?.();
+    if (refusal !== undefined) {
+      this.sendStatus(STATUS_CODES.connectFailed, refusal);
+      this.finish("Failed", refusal, 4003, refusal);
+      return;
+    }
+    this.ws.on("message", (data: RawData, isBinary: boolean) => this.fromClient(data, isBinary));
+    this.ws.on("close", () => this.finish("Disconnected", "ClientClosed"));
+    // `ws` reports broken WebSocket framing (bad opcode, oversized message) as an error.
+    this.ws.on("error", (err: Error & { code?: string }) =>
+      err.code?.startsWith("WS_ERR_")
+        ? this.finish("Failed", "MessageFormatInvalid")
+        : this.finish("Disconnected", "ClientClosed"),
+    );
+    const events = {
+      onReady: () => {
+        if (this.finished) return;
+        this.report("Connected");
+        const rate = this.channel.rate;
+        if (rate !== undefined && rate >= MIN_ANNOUNCED_RATE)
+          this.send(MESSAGE_TYPES.status, sendRatePayload(rate));
+        this.touch();
+      },
+      onData: (chunk: Buffer) => this.toClient(chunk),
+      onEnd: (exitCode: number | null) =>
+        this.afterOutput(() => {
+          this.sendStatus(STATUS_CODES.closed, "Exit");
+          const why = spec.mode.kind === "port" || exitCode === null ? "Exit" : `exit-status:${exitCode}`;
+          this.finish("Disconnected", this.clientEnded ? "ClientClosed" : "AgentSocketClosed", 1000, why);
+        }),
+      onError: () => {
+        this.sendStatus(STATUS_CODES.closed, "OpenChannelFailed");
+        this.finish("Failed", "DeliveryTimeout", 1011, "DeliveryTimeout");
+      },
+    };
+    const { mode } = spec;
+    if (mode.kind === "port") {
+      this.pipe = openPipe(mode, events, spec.sessionId);
+    } else {
+      this.terminal = openTerminal(
+        mode.kind === "command" ? mode.commandLine : undefined,
+        events,
+        spec.sessionId,
+      );
+      this.pipe = this.terminal;
+    }
+  }
+
+  /** Ends the connection because its session ended (EndTerminalSession). */
+  terminate(reason: string): void {
+    this.sendStatus(STATUS_CODES.closed, "Exit");
+    this.finish("Terminated", reason, 4002, "SessionEnded");
+  }
+
+  /** Ends the connection because the local cloud stops. */
+  shutdown(): void {
+    this.sendStatus(STATUS_CODES.closed, "Exit");
+    this.finish("Terminated", "AgentSocketClosed", 1001, "Exit");
+  }
+
+  private fromClient(data: RawData, isBinary: boolean): void {
+    if (this.finished) return;
+    if (!isBinary) {
+      this.malformed("text frames are not part of the protocol");
+      return;
+    }
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    let frame;
+    try {
+      frame = decodeFrame(buf);
+    } catch (err) {
+      if (!(err instanceof FrameFormatError)) throw err;
+      this.malformed(err.message);
+      return;
+    }
+    this.touch();
+    this.throttleInput(buf.length);
+    switch (frame.type) {
+      case MESSAGE_TYPES.input:
+        // An empty input frame is the client's keep-alive.
+        if (frame.payload.length > 0) this.pipe?.write(frame.payload);
+        return;
+      case MESSAGE_TYPES.setSize: {
+        if (!this.terminal) return; // port forwarding has no terminal
+        try {
+          const size = decodeSetSize(frame.payload);
+          if (size) this.terminal.resize(size.rows, size.cols);
+        } catch (err) {
+          if (!(err instanceof FrameFormatError)) throw err;
+          this.malformed(err.message);
+        }
+        return;
+      }
+      case MESSAGE_TYPES.close:
+        // The client's local TCP connection ended: pass the FIN on and let the target finish.
+        this.clientEnded = true;
+        if (this.channel.spec.mode.kind === "port") this.pipe?.endInput();
+        else this.finish("Disconnected", "ClientClosed", 1000, "ClientClosed");
+        return;
+      case MESSAGE_TYPES.status:
+        // The client may announce its own rate (7); nothing else is defined in this direction.
+        if (frame.payload.length === 0) this.malformed("a status message needs a status code");
+        return;
+      default:
+        this.malformed("output frames flow from the instance only");
+    }
+  }
+
+  private malformed(rule: string): void {
+    this.sendStatus(STATUS_CODES.closed, "ProcessDataError");
+    this.finish("Failed", "MessageFormatInvalid", 4400, rule);
+  }
+
+  /** Output towards the client, in frames of the agent's size, within the session's bandwidth. */
+  private toClient(chunk: Buffer): void {
+    this.touch();
+    const max = this.terminal ? TERMINAL_FRAME_BYTES : PORT_FRAME_BYTES;
+    for (let at = 0; at < chunk.length; at += max) this.paced(chunk.subarray(at, at + max));
+  }
+
+  /**
+   * Within the bandwidth a piece goes at once; over it, it waits its turn and reading from the far
+   * end pauses meanwhile (backpressure).
+   */
+  private paced(piece: Buffer): void {
+    const wait = this.channel.down?.take(piece.length) ?? 0;
+    if (wait === 0 && this.held === 0) {
+      this.send(MESSAGE_TYPES.output, piece);
+      return;
+    }
+    const due = Date.now() + wait;
+    this.held++;
+    this.pipe?.pause();
+    this.outbound = this.outbound
+      .then(() => new Promise<void>((r) => setTimeout(r, Math.max(0, due - Date.now()))))
+      .then(() => {
+        this.send(MESSAGE_TYPES.output, piece);
+        this.touch();
+        if (--this.held === 0 && !this.finished) this.pipe?.resume();
+      });
+  }
+
+  private send(type: number, payload: Buffer): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(encodeFrame(type, this.sequence++, payload), { binary: true });
+  }
+
+  private sendStatus(code: number, reason: string): void {
+    if (!this.finished) this.send(MESSAGE_TYPES.status, statusPayload(code, reason));
+  }
+
+  /** Runs `fn` once the output held back by the bandwidth limit has been sent. */
+  private afterOutput(fn: () => void): void {
+    this.outbound = this.outbound.then(fn);
+  }
+
+  /** Input over the bandwidth: stop reading the WebSocket until the bucket refills. */
+  private throttleInput(bytes: number): void {
+    const wait = this.channel.up?.take(bytes) ?? 0;
+    if (wait === 0 || this.finished) return;
+    this.ws.pause();
+    setTimeout(() => {
+      if (!this.finished) this.ws.resume();
+    }, wait).unref();
+  }
+
+  /** Any data either way restarts the idle countdown. */
+  private touch(): void {
+    if (this.finished) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.sendStatus(STATUS_CODES.closed, "AgentTimeout");
+      this.finish("Disconnected", "DeliveryTimeout", 4001, "IdleTimeout");
+    }, this.idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
+  private report(state: ChannelState, reason?: string): void {
+    this.channel.spec.onConnectionState(this.id, state, reason);
+  }
+
+  private finish(state: ChannelState, reason: string, closeCode?: number, why?: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.report(state, reason);
+    this.pipe?.destroy();
+    if (closeCode !== undefined && this.ws.readyState === WebSocket.OPEN)
+      this.ws.close(closeCode, closeReason(why ?? ""));
+    else if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
+    this.onFinished(this);
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The adapter between the engine's provider protocol (`@pulumi/pulumi/provider`) and the
+ * lifecycle code the dynamic resources run. It only translates: type token -> lifecycle, the
+ * URN argument -> `__urn`, secret envelopes in -> plain values, schema secrets out -> envelopes,
+ * `sessions:*` config -> the dynamic providers' config keys. Validation, retries, batching and
+ * partial-create handling are the lifecycle's own.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type * as pulumiProvider from "@pulumi/pulumi/provider";
+import { resolveProviderSettings, type ConfigSource, type Environment } from "../provider/config";
+import { resolveAwsSettings } from "../provider/clients/aws/settings";
+import { ResourceInitError } from "../provider/errors/base";
+import { PROVIDER_PROPERTY, URN_PROPERTY } from "../provider/inputs";
+import { dynamicConfigSource, PLUGIN_CONFIG, pluginKeyFor, SECRET_CONFIG_NAMES } from "./config";
+import { buildDoors, type Door, type LifecycleFactories } from "./doors";
+import { reveal, sealKeys, secretKeys } from "./secrets";
+
+/** A failure of the provider configuration, named by its `sessions:` key. */
+export interface ConfigFailure {
+  property: string;
+  reason: string;
+}
+
+/** The plugin: the resource provider plus the configuration calls the server routes to it. */
+export interface SessionsPlugin {
+  /** What `provider.main` serves. */
+  provider: pulumiProvider.Provider;
+  /** CheckConfig: validates the `sessions:*` values and marks the secret ones. */
+  checkConfig(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: ConfigFailure[] };
+  /** Configure: hands the values to every lifecycle. */
+  configure(values: Record<string, unknown>): Promise<void>;
+}
+
+export interface SessionsPluginOptions {
+  /** schema.json's text, served as is. */
+  schema: string;
+  /** The plugin's version (the package's). */
+  version: string;
+  /** The environment the settings fall back to (default `process.env`). */
+  env?: Environment;
+  /** Lifecycle factories (default: the real ones). */
+  lifecycles?: LifecycleFactories;
+}
+
+/** Keys the engine itself may add to a provider's inputs. */
+const ENGINE_KEYS = new Set(["version", "pluginDownloadURL"]);
+const KNOWN_CONFIG = new Set(PLUGIN_CONFIG.map((v) => v.name));
+/** The dynamic providers' key names, longest first, to rename them in messages. */
+const DYNAMIC_KEYS = PLUGIN_CONFIG.map((v) => v.dynamicKey)
+  .filter((k) => pluginKeyFor(k) !== k)
+  .sort((a, b) => b.length - a.length);
+
+/** A message about the dynamic providers' config keys, in the plugin's key names. */
+export function inPluginTerms(message: string): string {
+  let out = message;
+  for (const key of DYNAMIC_KEYS) out = out.split(key).join(pluginKeyFor(key));
+  return out;
+}
+
+/** `props` without the dynamic providers' internal properties. */
+function external(props: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { [URN_PROPERTY]: _urn, [PROVIDER_PROPERTY]: _provider, ...rest } = props ?? {};
+  return rest;
+}
+
+/** The type token of a URN (`urn:pulumi:stack::project::[parent$]type::name`). */
+export function typeOfUrn(urn: string): string {
+  const qualified = urn.split("::")[2] ?? "";
+  return qualified.slice(qualified.lastIndexOf("$") + 1);
+}
+
+/** Creates the plugin (see the module comment). */
+export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPlugin {
+  const env = options.env ?? process.env;
+  const doors = buildDoors(options.lifecycles);
+
+  function door(urn: string): Door {
+    const type = typeOfUrn(urn);
+    const found = doors.get(type);
+    if (!found) throw new Error(`the sessions provider does not serve ${type} (${urn})`);
+    return found;
+  }
+
+  /** What stays secret: what the schema says, and whatever the engine sent as secret. */
+  const keep = (d: Door, ...bags: Array<Record<string, unknown> | undefined>): Set<string> =>
+    new Set([...d.secretProperties, ...bags.flatMap((b) => [...secretKeys(b ?? {})])]);
+
+  const seal = (props: Record<string, unknown> | undefined, secrets: Set<string>) =>
+    sealKeys(external(props), secrets);
+
+  const plain = (props: unknown): Record<string, unknown> => (reveal(props) ?? {}) as Record<string, unknown>;
+
+  const provider: pulumiProvider.Provider = {
+    version: options.version,
+    schema: options.schema,
+
+    async check(urn, olds, news) {
+      const d = door(urn);
+      const inputs = plain(news);
+      if (d.passUrn) inputs[URN_PROPERTY] = urn;
+      const result = await d.lifecycle.check!(plain(olds), inputs);
+      return {
+        inputs: seal(result.inputs, keep(d, news)),
+        failures: (result.failures ?? []).map((f) => ({
+          property: f.property,
+          reason: inPluginTerms(f.reason),
+        })),
+      };
+    },
+
+    async diff(id, urn, olds, news) {
+      const d = door(urn);
+      const result = await d.lifecycle.diff!(id, plain(olds), plain(news));
+      return {
+        changes: result.changes,
+        replaces: result.replaces,
+        deleteBeforeReplace: result.deleteBeforeReplace,
+      };
+    },
+
+    async create(urn, inputs) {
+      const d = door(urn);
+      const secrets = keep(d, inputs);
+      try {
+        const result = await d.lifecycle.create(plain(inputs));
+        return { id: result.id, outs: seal(result.outs, secrets) };
+      } catch (err) {
+        // A session that exists is recorded (partially created), with its secrets sealed too.
+        const init = err as Partial<ResourceInitError>;
+        if (typeof init.id === "string" && init.id && init.properties) {
+          throw new ResourceInitError(
+            inPluginTerms((err as Error).message),
+            init.id,
+            seal(init.properties, secrets),
+            err,
+          );
+        }
+        throw err;
+      }
+    },
+
+    async read(id, urn, props) {
+      const d = door(urn);
+      if (!d.lifecycle.read) return { id, props };
+      const secrets = keep(d, props);
+      const result: dynamic.ReadResult = await d.lifecycle.read(id, plain(props));
+      // No id: gone (ended outside Pulumi), and the engine drops it from state.
+      if (!result.id) return { id: "", props: {} };
+      return {
+        id: result.id,
+        props: seal(result.props, secrets),
+        inputs: result.inputs === undefined ? undefined : seal(result.inputs, secrets),
+      };
+    },
+
+    async update(id, urn, olds, news) {
+      const d = door(urn);
+      const result = await d.lifecycle.update!(id, plain(olds), plain(news));
+      return { outs: seal(result.outs, keep(d, olds, news)) };
+    },
+
+    async delete(id, urn, props) {
+      await door(urn).lifecycle.delete?.(id, plain(props));
+    },
+  };
+
+  function validateConfig(source: ConfigSource): ConfigFailure[] {
+    const failures: ConfigFailure[] = [];
+    for (const resolve of [
+      () => resolveProviderSettings(source, env),
+      () => resolveAwsSettings(source, env),
+    ]) {
+      try {
+        resolve();
+      } catch (err) {
+        const key = (err as { key?: unknown }).key;
+        if (typeof key !== "string") throw err;
+        failures.push({
+          property: pluginKeyFor(key).replace(/^sessions:/, ""),
+          reason: inPluginTerms((err as Error).message),
+        });
+      }
+    }
+    return failures;
+  }
+
+  return {
+    provider,
+
+    checkConfig(news) {
+      const values = plain(news);
+      const failures: ConfigFailure[] = Object.keys(values)
+        .filter((k) => !KNOWN_CONFIG.has(k) && !ENGINE_KEYS.has(k) && !k.startsWith("__"))
+        .map((k) => ({
+          property: k,
+          reason: `sessions:${k} is not a configuration key of this provider; known keys: ${[...KNOWN_CONFIG].join(", ")}.`,
+        }));
+      failures.push(...validateConfig(dynamicConfigSource(values)));
+      // Secret in state whatever the user typed (`pulumi config set` without --secret).
+      return { inputs: sealKeys(news, SECRET_CONFIG_NAMES), failures };
+    },
+
+    async configure(values) {
+      const source = dynamicConfigSource(plain(values));
+      const request = { config: source } as unknown as dynamic.ConfigureRequest;
+      try {
+        for (const d of doors.values()) await d.lifecycle.configure?.(request);
+      } catch (err) {
+        if (err instanceof Error) err.message = inPluginTerms(err.message);
+        throw err;
+      }
+    },
+  };
+}
