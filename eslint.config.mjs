@@ -3,7 +3,18 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["dist/", "dist.build.*/", "dist.old.*/", "node_modules/", ".work/", "**/*.js", "**/*.mjs", "examples/*/node_modules/"] },
+  {
+    ignores: [
+      "dist/",
+      "dist.build.*/",
+      "dist.old.*/",
+      "node_modules/",
+      ".work/",
+      "**/*.js",
+      "**/*.mjs",
+      "examples/*/node_modules/",
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
