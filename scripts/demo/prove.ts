@@ -106,6 +106,10 @@ async function main(): Promise<void> {
     console.log(
       "  ali-instance-cli portforward --instance <instance id> --local-port 8080 --remote-port <port>",
     );
+    console.log("and on AWS, the AWS CLI runs the official session-manager-plugin:");
+    console.log(
+      "  aws ssm start-session --target <instance id> --document-name AWS-StartPortForwardingSession --parameters portNumber=<port>,localPortNumber=8080",
+    );
     console.log("and so do ours, against either cloud:");
     console.log("  npx pulumi-sessions connect --output commandWebSocketUrl");
     console.log("  npx pulumi-sessions forward --output forwardWebSocketUrl --local-port 8080");
