@@ -51,7 +51,11 @@ const ssm =
  */
 const revocations = [ecs, ssm].filter((r) => r !== undefined);
 /** When the last revocation ran: a CI job running the deploy as a separate stack can check it. */
-export const revokedAt = pulumi.all(revocations.map((r) => r.ranAt)).apply((times) => times.sort().at(-1));
+// Indexing, not `.at(-1)`: @pulumi/pulumi 3.248 (the oldest we support) type-checks programs
+// against a library without it.
+export const revokedAt = pulumi
+  .all(revocations.map((r) => r.ranAt))
+  .apply((times) => times.sort()[times.length - 1]);
 
 export const revokedFor = release;
 export const ecsEndedSessionIds = ecs?.endedSessionIds;
