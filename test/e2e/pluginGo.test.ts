@@ -12,11 +12,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
-import { createAlicloudClient, endTerminalSession } from "../../provider/clients/alicloud";
+import { endTerminalSession } from "../../provider/clients/alicloud";
 import { recordIssuedSecrets } from "../support/localCloudStack";
 import { engineBin, uniqueSuffix, type StateResource } from "./harness";
 import { repoRoot } from "./paths";
-import { connect, installPluginPackage, startEcho } from "./pluginSupport";
+import { connect, probeCloud, type CloudProbe, installPluginPackage, startEcho } from "./pluginSupport";
 
 jest.setTimeout(600_000);
 
@@ -27,6 +27,7 @@ const INSTANCE = "i-e2egoauto0001";
 
 let cloud: LocalCloud;
 let admin: AdminClient;
+let probe: CloudProbe;
 let issued: string[];
 let work: string;
 let program: string;
@@ -49,6 +50,7 @@ beforeAll(async () => {
     ecs: { instances: [{ instanceId: INSTANCE, regionId: REGION }] },
   });
   admin = new AdminClient(cloud);
+  probe = probeCloud(cloud, KEY, REGION);
   issued = recordIssuedSecrets(cloud);
   ({ server: echo, port: echoPort } = await startEcho());
   fs.mkdirSync(path.join(work, "home"));
@@ -97,23 +99,6 @@ function resources(type: string): StateResource[] {
   return (state.checkpoint.latest?.resources ?? []).filter((r) => r.type === type);
 }
 
-const ecs = () =>
-  createAlicloudClient({
-    product: "ecs",
-    region: REGION,
-    endpoint: cloud.url,
-    credentials: { kind: "static", ...KEY, source: "test" },
-  });
-
-async function ecsCalls(action?: string) {
-  return (await admin.requests()).filter((r) => r.service === "ecs" && (!action || r.action === action));
-}
-
-async function openSessionIds(): Promise<string[]> {
-  const all = ((await admin.sessions()).ecs ?? []) as Array<{ sessionId: string; state: string }>;
-  return all.filter((s) => s.state === "Open").map((s) => s.sessionId);
-}
-
 test("no Go language host is on the engine's PATH", () => {
   const dirs = (env.PATH ?? "").split(path.delimiter);
   expect(dirs.filter((d) => fs.existsSync(path.join(d, "pulumi-language-go")))).toEqual([]);
@@ -126,17 +111,17 @@ test("preview rejects a bad port naming the field and the rule, calling no API",
   expect(output).toContain(
     "property portNumber value {70000} has a problem: portNumber must be at most 65535 (rule PortNumber.Invalid)",
   );
-  expect(await ecsCalls()).toEqual([]);
+  expect(await probe.ecsCalls()).toEqual([]);
 });
 
 test("up starts one session; outputs and the plain-config keys are encrypted in state", async () => {
   await admin.clearRequests();
   const { code, output } = await run("up");
   expect({ code, output }).toMatchObject({ code: 0 });
-  expect(await ecsCalls("StartTerminalSession")).toHaveLength(1);
+  expect(await probe.ecsCalls("StartTerminalSession")).toHaveLength(1);
   const [session] = resources(TYPE);
   expect(output).toContain(`sessionId: ${session.id}`);
-  expect(await openSessionIds()).toEqual([session.id]);
+  expect(await probe.openSessionIds()).toEqual([session.id]);
   const raw = rawState();
   for (const value of [KEY.accessKeyId, KEY.accessKeySecret, ...issued]) expect(raw).not.toContain(value);
   const isCiphertext = expect.objectContaining({ ciphertext: expect.any(String) });
@@ -148,9 +133,9 @@ test("up starts one session; outputs and the plain-config keys are encrypted in 
 test("refresh drops a session ended outside Pulumi; destroy ends the next one", async () => {
   const [before] = resources(TYPE);
   // recordIssuedSecrets keeps [token, url] per session started.
-  const ws = await connect(ecs(), REGION, issued[issued.length - 1], before.id!);
+  const ws = await connect(probe.ecs(), REGION, issued[issued.length - 1], before.id!);
   try {
-    await endTerminalSession(ecs(), { regionId: REGION, sessionId: before.id! });
+    await endTerminalSession(probe.ecs(), { regionId: REGION, sessionId: before.id! });
   } finally {
     ws.close();
   }
@@ -158,9 +143,9 @@ test("refresh drops a session ended outside Pulumi; destroy ends the next one", 
   expect(resources(TYPE)).toEqual([]);
   expect((await run("up")).code).toBe(0);
   const [after] = resources(TYPE);
-  expect(await openSessionIds()).toEqual([after.id]);
+  expect(await probe.openSessionIds()).toEqual([after.id]);
   await admin.clearRequests();
   expect((await run("destroy")).code).toBe(0);
-  expect(await ecsCalls("EndTerminalSession")).toHaveLength(1);
-  expect(await openSessionIds()).toEqual([]);
+  expect(await probe.ecsCalls("EndTerminalSession")).toHaveLength(1);
+  expect(await probe.openSessionIds()).toEqual([]);
 });

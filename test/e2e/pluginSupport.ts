@@ -7,7 +7,13 @@ import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import * as path from "node:path";
 import WebSocket from "ws";
-import { findTerminalSession, type AlicloudRpcClient } from "../../provider/clients/alicloud";
+import { AdminClient } from "../../emulator/admin/client";
+import type { LocalCloud } from "../../emulator/server";
+import {
+  createAlicloudClient,
+  findTerminalSession,
+  type AlicloudRpcClient,
+} from "../../provider/clients/alicloud";
 import { installProgram, packPackage } from "../support/installedPackage";
 import { repoRoot } from "./paths";
 
@@ -53,4 +59,36 @@ export async function connect(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`session ${sessionId} never showed a Connected connection`);
+}
+
+/** What the plugin tests ask the local cloud: an ECS client with the stack's key, its request log, its open sessions. */
+export interface CloudProbe {
+  ecs(): AlicloudRpcClient;
+  /** The ECS calls recorded so far, of one action when given. */
+  ecsCalls(action?: string): ReturnType<AdminClient["requests"]>;
+  openSessionIds(): Promise<string[]>;
+}
+
+export function probeCloud(
+  cloud: LocalCloud,
+  key: { accessKeyId: string; accessKeySecret: string },
+  region: string,
+): CloudProbe {
+  const admin = new AdminClient(cloud);
+  return {
+    ecs: () =>
+      createAlicloudClient({
+        product: "ecs",
+        region,
+        endpoint: cloud.url,
+        credentials: { kind: "static", ...key, source: "test" },
+      }),
+    async ecsCalls(action) {
+      return (await admin.requests()).filter((r) => r.service === "ecs" && (!action || r.action === action));
+    },
+    async openSessionIds() {
+      const all = ((await admin.sessions()).ecs ?? []) as Array<{ sessionId: string; state: string }>;
+      return all.filter((s) => s.state === "Open").map((s) => s.sessionId);
+    },
+  };
 }

@@ -15,11 +15,18 @@ import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
-import { createAlicloudClient, endTerminalSession } from "../../provider/clients/alicloud";
+import { endTerminalSession } from "../../provider/clients/alicloud";
 import { engineBin, TestStack, uniqueSuffix } from "./harness";
 import { repoRoot } from "./paths";
 import { pluginSchemaText } from "./pluginSchema";
-import { connect, installPluginPackage, scriptOutput, startEcho } from "./pluginSupport";
+import {
+  connect,
+  probeCloud,
+  type CloudProbe,
+  installPluginPackage,
+  scriptOutput,
+  startEcho,
+} from "./pluginSupport";
 
 jest.setTimeout(600_000);
 
@@ -30,6 +37,7 @@ const INSTANCE = "i-e2eplugin0001";
 
 let cloud: LocalCloud;
 let admin: AdminClient;
+let probe: CloudProbe;
 let installDir: string;
 let pluginPath: string;
 let cliPath: string;
@@ -49,6 +57,7 @@ beforeAll(async () => {
     ecs: { instances: [{ instanceId: INSTANCE, regionId: REGION }] },
   });
   admin = new AdminClient(cloud);
+  probe = probeCloud(cloud, KEY, REGION);
   ({ server: echo, port: echoPort } = await startEcho());
 });
 
@@ -57,23 +66,6 @@ afterAll(async () => {
   await new Promise((resolve) => echo?.close(resolve));
   if (installDir) fs.rmSync(installDir, { recursive: true, force: true });
 });
-
-const ecs = () =>
-  createAlicloudClient({
-    product: "ecs",
-    region: REGION,
-    endpoint: cloud.url,
-    credentials: { kind: "static", ...KEY, source: "test" },
-  });
-
-async function ecsCalls(action?: string) {
-  return (await admin.requests()).filter((r) => r.service === "ecs" && (!action || r.action === action));
-}
-
-async function openSessionIds(): Promise<string[]> {
-  const all = ((await admin.sessions()).ecs ?? []) as Array<{ sessionId: string; state: string }>;
-  return all.filter((s) => s.state === "Open").map((s) => s.sessionId);
-}
 
 /** A stack of the YAML program whose provider keys are set without `--secret`. */
 async function newStack(searchPath: string = cliPath): Promise<TestStack> {
@@ -135,17 +127,17 @@ describe("a YAML program's TerminalSession through preview, up, refresh and dest
     expect(`${preview.stdout}\n${preview.stderr}`).toMatch(
       /property portNumber value \{70000\} has a problem: portNumber must be at most 65535 \(rule PortNumber.Invalid\)/,
     );
-    expect(await ecsCalls()).toEqual([]);
+    expect(await probe.ecsCalls()).toEqual([]);
     await stack.setConfig("yaml-terminal-session:port", String(echoPort));
   });
 
   test("up starts one session; URL, token and the provider's keys are encrypted in state", async () => {
     await admin.clearRequests();
     await stack.up();
-    expect(await ecsCalls("StartTerminalSession")).toHaveLength(1);
+    expect(await probe.ecsCalls("StartTerminalSession")).toHaveLength(1);
     const [session] = await stack.resourcesOfType(TYPE);
     expect(session.id).toMatch(/^s-/);
-    expect(await openSessionIds()).toEqual([session.id]);
+    expect(await probe.openSessionIds()).toEqual([session.id]);
 
     const outputs = await stack.outputs();
     expect(outputs.sessionId).toBe(session.id);
@@ -173,9 +165,9 @@ describe("a YAML program's TerminalSession through preview, up, refresh and dest
   test("refresh drops a session ended outside Pulumi; up starts a new one", async () => {
     const [before] = await stack.resourcesOfType(TYPE);
     const url = (await stack.outputs()).webSocketUrl as string;
-    const ws = await connect(ecs(), REGION, url, before.id!);
+    const ws = await connect(probe.ecs(), REGION, url, before.id!);
     try {
-      await endTerminalSession(ecs(), { regionId: REGION, sessionId: before.id! });
+      await endTerminalSession(probe.ecs(), { regionId: REGION, sessionId: before.id! });
     } finally {
       ws.close();
     }
@@ -184,14 +176,14 @@ describe("a YAML program's TerminalSession through preview, up, refresh and dest
     await stack.up();
     const [after] = await stack.resourcesOfType(TYPE);
     expect(after.id).not.toBe(before.id);
-    expect(await openSessionIds()).toEqual([after.id]);
+    expect(await probe.openSessionIds()).toEqual([after.id]);
   });
 
   test("destroy ends the session", async () => {
     await admin.clearRequests();
     await stack.destroy();
-    expect(await ecsCalls("EndTerminalSession")).toHaveLength(1);
-    expect(await openSessionIds()).toEqual([]);
+    expect(await probe.ecsCalls("EndTerminalSession")).toHaveLength(1);
+    expect(await probe.openSessionIds()).toEqual([]);
     expect(await stack.resourcesOfType(TYPE)).toEqual([]);
   });
 });
@@ -229,9 +221,9 @@ describe("the plugin archive, installed with `pulumi plugin install --file`", ()
     ).toBe(true);
     await stack.up();
     const [session] = await stack.resourcesOfType(TYPE);
-    expect(await openSessionIds()).toContain(session.id);
+    expect(await probe.openSessionIds()).toContain(session.id);
     await stack.destroy();
-    expect(await openSessionIds()).not.toContain(session.id);
+    expect(await probe.openSessionIds()).not.toContain(session.id);
   });
 });
 
@@ -240,7 +232,7 @@ describe("the two doors make the same calls", () => {
   async function callsOf(step: () => Promise<unknown>) {
     await admin.clearRequests();
     await step();
-    return (await ecsCalls()).map((r) => ({ action: r.action, status: r.status, code: r.code }));
+    return (await probe.ecsCalls()).map((r) => ({ action: r.action, status: r.status, code: r.code }));
   }
 
   test("a TypeScript program's dynamic resource and the YAML program's plugin resource", async () => {
