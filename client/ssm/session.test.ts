@@ -2,11 +2,9 @@
  * The package's SSM client against the local cloud: the same cases the official plugin passes
  * (emulator/dataplane/ssm/plugin.test.ts), through our own codec, smux and data channel.
  */
-import { randomBytes } from "node:crypto";
-import { connect } from "node:net";
 import { PassThrough } from "node:stream";
 import { TerminateSessionCommand } from "@aws-sdk/client-ssm";
-import { startSsmTestCloud, type SsmTestCloud } from "../../emulator/dataplane/ssm/testing/cloud";
+import { roundTrip, startSsmTestCloud, type SsmTestCloud } from "../../emulator/dataplane/ssm/testing/cloud";
 import { SsmSessionError, forwardSsmPort, openSsmShell, runSsmCommand } from ".";
 
 let t: SsmTestCloud;
@@ -18,24 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.stop();
 });
-
-function roundTrip(port: number, size: number): Promise<void> {
-  const sent = randomBytes(size);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const socket = connect({ host: "127.0.0.1", port }, () => socket.write(sent));
-    socket.on("data", (d: Buffer) => {
-      chunks.push(d);
-      received += d.length;
-      if (received >= size) socket.end();
-    });
-    socket.on("error", reject);
-    socket.on("close", () =>
-      Buffer.concat(chunks).equals(sent) ? resolve() : reject(new Error(`echo of ${size} bytes differs`)),
-    );
-  });
-}
 
 describe("the SSM client against the local cloud", () => {
   it("runs a shell on a terminal: a marker comes back, the terminal takes its size, the session ends", async () => {

@@ -3,9 +3,8 @@
  * AWS CLI runs it. Needs Go to build the plugin once (scripts/ssm-plugin.sh).
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
-import { randomBytes } from "node:crypto";
 import { TerminateSessionCommand } from "@aws-sdk/client-ssm";
-import { CRED, NODE, REGION, startSsmTestCloud, type SsmTestCloud } from "./testing/cloud";
+import { CRED, NODE, REGION, roundTrip, startSsmTestCloud, type SsmTestCloud } from "./testing/cloud";
 import { officialPlugin, runPlugin, type PluginRun } from "./testing/plugin";
 
 let plugin: string;
@@ -76,27 +75,6 @@ async function cuttableRelay(): Promise<{ server: Server; port: number; cut(): v
     port: (server.address() as AddressInfo).port,
     cut: () => live.forEach((s) => s.destroy()),
   };
-}
-
-/** Sends `size` random bytes through a forwarded port and checks the echo is identical. */
-function roundTrip(port: number, size: number): Promise<void> {
-  const sent = randomBytes(size);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const socket = connect({ host: "127.0.0.1", port }, () => socket.write(sent));
-    socket.on("data", (d: Buffer) => {
-      chunks.push(d);
-      received += d.length;
-      if (received >= size) socket.end();
-    });
-    socket.on("error", reject);
-    socket.on("close", () => {
-      const got = Buffer.concat(chunks);
-      if (got.equals(sent)) resolve();
-      else reject(new Error(`echo differs: sent ${size} bytes, got ${got.length}`));
-    });
-  });
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {

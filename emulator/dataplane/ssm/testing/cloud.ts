@@ -1,5 +1,6 @@
 /** A local cloud with one SSM managed node and a loopback TCP echo server, for data-plane tests. */
-import { createServer, type AddressInfo, type Server } from "node:net";
+import { randomBytes } from "node:crypto";
+import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import {
   DescribeSessionsCommand,
   SSMClient,
@@ -63,4 +64,25 @@ export async function startSsmTestCloud(): Promise<SsmTestCloud> {
       await new Promise<void>((resolve) => echo.close(() => resolve()));
     },
   };
+}
+
+/** Sends `size` random bytes through a forwarded port and checks the echo is identical. */
+export function roundTrip(port: number, size: number): Promise<void> {
+  const sent = randomBytes(size);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write(sent));
+    socket.on("data", (d: Buffer) => {
+      chunks.push(d);
+      received += d.length;
+      if (received >= size) socket.end();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const got = Buffer.concat(chunks);
+      if (got.equals(sent)) resolve();
+      else reject(new Error(`echo differs: sent ${size} bytes, got ${got.length}`));
+    });
+  });
 }
