@@ -23,7 +23,8 @@ until SIGINT or SIGTERM, and prints one JSON line with its endpoint once it list
 
   --config FILE   a JSON file: credentials, ECS instances, DAS instances, SSM targets, limits
   --port N        the port to listen on (default ${DEFAULT_PORT}; 0: any free port)
-  --state-dir DIR keep the admin token and the generated key here (mode 0600) across restarts
+  --state-dir DIR keep the admin token, the generated key and the services' records (sessions,
+                  kill tasks, inventory changes) here (mode 0600), so a restart forgets nothing
   --allowed-host NAME
                   also answer requests whose Host is NAME or NAME:PORT (a proxy, a container's
                   name for this machine); repeatable. Every other Host and any web page's Origin

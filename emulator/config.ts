@@ -13,7 +13,10 @@ export const credentialSchema = z.object({
   securityToken: z.string().min(1).optional(),
   /**
    * The account the key belongs to (default: one shared local account). Keys of one account (its
-   * RAM users) see and end each other's ECS sessions; keys of another account do not.
+   * RAM or IAM users) see and end each other's ECS and SSM sessions and read each other's DAS
+   * tasks; keys of another account do not. Shown as the account id where the clouds show one
+   * (SSM `Owner`, DAS `UserId`): as given when it has the right digits (AWS 12, Alibaba 16),
+   * derived from it otherwise.
    */
   accountId: z.string().min(1).optional(),
   /**
@@ -102,8 +105,10 @@ export const localCloudConfigSchema = z.object({
     )
     .default([]),
   /**
-   * A folder for what survives a restart: the admin token (`admin-token`) and the generated key
-   * (`credentials.json`), both mode 0600. Without it the token changes at every start.
+   * A folder for what survives a restart, every file mode 0600: the admin token (`admin-token`),
+   * the generated key (`credentials.json`) and the services' records (`state.json`: ECS and SSM
+   * sessions, DAS tasks, the admin API's inventory changes). Without it the token changes at
+   * every start and a restart forgets every session.
    */
   stateDir: z.string().min(1).optional(),
   /** The keys requests may be signed with. Absent: a random key is generated at start (never a fixed one). */

@@ -7,6 +7,10 @@
  * shells and commands on this machine, so no web page may drive it. Admin routes then need the
  * admin token and JSON bodies.
  *
+ * With a state dir, the services' records (and the admin API's inventory changes) are kept in
+ * `<stateDir>/state.json` (emulator/persistence/): read before the port is bound, taken back once
+ * it is (the data planes' URLs need it), saved after changes and at stop.
+ *
  * Per API request: read body -> pick protocol (`matches`) -> `parse` (authenticate, route) ->
  * fault rules -> handler -> encode; one request-log row per request. Every error is an ApiError
  * encoded by the protocol that took the request; anything else becomes its 500 InternalError.
@@ -14,6 +18,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { handleAdmin, ADMIN_PREFIX } from "./admin/router";
 import { FaultInjector, injectedServerError } from "./admin/faults";
@@ -22,6 +27,8 @@ import { systemClock, type Clock } from "./clock";
 import { localCloudConfigSchema, type LocalCloudConfig, type LocalCloudConfigInput } from "./config";
 import { EcsDataPlane } from "./dataplane/ecs/ecsDataPlane";
 import { SsmDataPlane } from "./dataplane/ssm/dataPlane";
+import { InventoryJournal } from "./persistence/inventoryJournal";
+import { STATE_FILE, StateStore } from "./persistence/store";
 import { protocols } from "./protocol";
 import { standardErrorsFor } from "./protocol/standardErrors";
 import type { Dispatch, ProtocolEnv, RawRequest, RawResponse, WireProtocol } from "./protocol/types";
@@ -205,7 +212,14 @@ export async function startLocalCloud(
     baseUrl: () => `ws://${hostPart(host)}:${port}`,
     credentials: () => config.credentials,
   });
-  const services = createServices(config, { clock, dataPlane, ssmDataPlane });
+  const store = config.stateDir === undefined ? undefined : new StateStore(join(config.stateDir, STATE_FILE));
+  // Read (and refused when unreadable) before the port is bound; taken back once it is.
+  const saved = store?.read();
+  const changed = () => store?.changed();
+  const services = createServices(config, { clock, dataPlane, ssmDataPlane, changed });
+  const inventory = new InventoryJournal(config);
+  store?.add("inventory", inventory);
+  for (const s of services) if (s.persistence) store?.add(s.name, s.persistence);
   const requestLog = new RequestLog();
   const faults = new FaultInjector();
   const env: ProtocolEnv = {
@@ -268,7 +282,16 @@ export async function startLocalCloud(
     }
     if (isAdmin) {
       const r = handleAdmin(
-        { config, services, requestLog, faults },
+        {
+          config,
+          services,
+          requestLog,
+          faults,
+          inventoryChanged: (change) => {
+            inventory.record(change);
+            changed();
+          },
+        },
         req.method ?? "GET",
         url.split("?")[0],
         body,
@@ -332,6 +355,13 @@ export async function startLocalCloud(
   });
   port = (server.address() as AddressInfo).port;
   hostCheck = { own: ownHosts(host, port), allowedHosts: config.allowedHosts };
+  try {
+    store?.restore(saved);
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    secrets.cleanup();
+    throw err;
+  }
   const endpoint = `${hostPart(host)}:${port}`;
 
   let stopped: Promise<void> | undefined;
@@ -340,6 +370,8 @@ export async function startLocalCloud(
       await dataPlane.shutdown();
       await ssmDataPlane.shutdown();
       await Promise.all(services.map((s) => s.close?.()));
+      // After the data planes and services settled: what they recorded last is kept too.
+      store?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -47,6 +47,8 @@ export const inventoryChangeSchema = z
   .strict();
 
 export type InventoryChange = z.input<typeof inventoryChangeSchema>;
+/** A change as applied: validated, defaults filled in. */
+export type AppliedInventoryChange = z.output<typeof inventoryChangeSchema>;
 
 function upsert<T>(list: T[], items: T[] | undefined, key: (t: T) => string): void {
   for (const item of items ?? []) {
@@ -63,7 +65,8 @@ function remove<T>(list: T[], ids: string[] | undefined, key: (t: T) => string):
   }
 }
 
-export function applyInventoryChange(config: LocalCloudConfig, input: unknown): void {
+/** Applies a change (upserts, then removals) to the live config; returns it as applied. */
+export function applyInventoryChange(config: LocalCloudConfig, input: unknown): AppliedInventoryChange {
   const change = inventoryChangeSchema.parse(input);
   upsert(config.credentials, change.credentials, (c) => c.accessKeyId);
   upsert(config.ecs.instances, change.ecs?.instances, (i) => i.instanceId);
@@ -74,6 +77,7 @@ export function applyInventoryChange(config: LocalCloudConfig, input: unknown): 
   remove(config.ecs.instances, change.remove?.ecsInstances, (i) => i.instanceId);
   remove(config.ssm.targets, change.remove?.ssmTargets, (t) => t.target);
   remove(config.das.instances, change.remove?.dasInstances, (i) => i.instanceId);
+  return change;
 }
 
 /** The inventory as JSON, secrets masked. */
@@ -83,6 +87,7 @@ export function inventoryView(config: LocalCloudConfig) {
       accessKeyId: c.accessKeyId,
       accessKeySecret: "***",
       ...(c.securityToken !== undefined ? { securityToken: "***" } : {}),
+      ...(c.accountId !== undefined ? { accountId: c.accountId } : {}),
       ...(c.deny !== undefined ? { deny: c.deny } : {}),
     })),
     ecs: config.ecs,

@@ -16,7 +16,7 @@ import { ZodError } from "zod";
 import type { LocalCloudConfig } from "../config";
 import type { Service } from "../services/types";
 import type { FaultInjector } from "./faults";
-import { applyInventoryChange, inventoryView } from "./inventory";
+import { applyInventoryChange, inventoryView, type AppliedInventoryChange } from "./inventory";
 import type { RequestLog } from "./requestLog";
 
 export const ADMIN_PREFIX = "/_admin/";
@@ -26,6 +26,8 @@ export interface AdminDeps {
   services: Service[];
   requestLog: RequestLog;
   faults: FaultInjector;
+  /** Told of every inventory change applied (the state dir keeps them). */
+  inventoryChanged?(change: AppliedInventoryChange): void;
 }
 
 export interface AdminResponse {
@@ -64,7 +66,7 @@ export function handleAdmin(deps: AdminDeps, method: string, path: string, body:
       case "GET /_admin/inventory":
         return { status: 200, body: inventoryView(deps.config) };
       case "POST /_admin/inventory":
-        applyInventoryChange(deps.config, parseJson(body));
+        deps.inventoryChanged?.(applyInventoryChange(deps.config, parseJson(body)));
         return { status: 200, body: inventoryView(deps.config) };
       default:
         return { status: 404, body: { error: `No admin route ${route}` } };

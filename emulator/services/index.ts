@@ -19,6 +19,8 @@ export interface ServiceDeps {
   dataPlane: DataPlane;
   /** The SSM data plane (AWS's data-channel protocol) behind each SSM StreamUrl. */
   ssmDataPlane: SsmChannels;
+  /** Called after every change of a service's records (saves them when there is a state dir). */
+  changed(): void;
 }
 
 export function createServices(config: LocalCloudConfig, deps: ServiceDeps): Service[] {

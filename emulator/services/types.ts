@@ -1,3 +1,5 @@
+import type { PersistentPart } from "../persistence/store";
+
 /**
  * The contract between the wire protocols (emulator/protocol/) and the services
  * (emulator/services/<name>/). A protocol authenticates and parses a request, then
@@ -34,6 +36,8 @@ export interface Service {
   close?(): Promise<void>;
   /** Live state as plain JSON, for `GET /_admin/sessions` (keyed by service name). */
   snapshot?(): unknown;
+  /** The service's records, kept across restarts with `--state-dir`. */
+  persistence?: PersistentPart;
 }
 /**
  * A documented API error. The protocol layer encodes it per wire format:

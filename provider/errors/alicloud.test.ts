@@ -147,6 +147,30 @@ describe("toAlicloudError", () => {
   });
 });
 
+describe("HTTP errors whose body carries only DAS's numeric Code", () => {
+  const DAS = { 400: "InvalidParams", 403: "NoPermission" };
+  test("the code is named in the message, or by the operation's table for the status", () => {
+    const prefixed = sdkError("ClientError", 400, {
+      Code: 400,
+      Message: "InvalidParams: no such task",
+      RequestId: "R",
+    });
+    expect(toAlicloudError(prefixed, "Get", {}, DAS)).toMatchObject({
+      code: "InvalidParams",
+      cloudMessage: "no such task",
+      httpStatus: 400,
+    });
+    const bare = sdkError("ClientError", 403, {
+      Code: 403,
+      Message: "You are not authorized.",
+      RequestId: "R",
+    });
+    expect(toAlicloudError(bare, "Get", {}, DAS)).toMatchObject({ code: "NoPermission", httpStatus: 403 });
+    // Without a table the status stays a status.
+    expect(toAlicloudError(bare, "Get")).toMatchObject({ code: "HTTP403" });
+  });
+});
+
 describe("alicloudBodyError (business failures inside HTTP 200)", () => {
   test("Success false becomes an error", () => {
     const err = alicloudBodyError(

@@ -6,11 +6,22 @@
  * (`{RequestId, HostId, Code, Message, Recommend}`). Below HTTP it lets Node's errors
  * through (`ECONNRESET`, "socket hang up"), httpx's `RequestTimeoutError`, and a
  * `SyntaxError` when an error body is not JSON.
+ *
+ * DAS reports failures two ways (the evidence is in emulator/services/das/backend.ts): as an
+ * HTTP 4xx with the usual error body, and inside HTTP 200 as `{Success: false, Code, Message}`
+ * where `Code` is the HTTP-style status and `Message` names the documented code. Both become the
+ * same error: the documented code, the status, the request id and the operation's hint.
  */
 import { ProviderApiError, TRANSPORT_ERROR_CODES, type ErrorHints, type ProviderApiErrorInit } from "./base";
 
 // Kept here too: operation modules of both clouds import it from this module.
 export type { ErrorHints };
+
+/**
+ * The documented code of each HTTP status an operation's error table lists (DAS: 400
+ * InvalidParams, 403 NoPermission), for failures that carry only the status.
+ */
+export type StatusCodes = Readonly<Record<number, string>>;
 
 /** Hints for codes any Alibaba Cloud API can return. */
 const COMMON_HINTS: ErrorHints = {
@@ -55,20 +66,30 @@ function str(value: unknown): string | undefined {
  * Converts anything the SDK (or Node below it) threw into an {@link AlicloudApiError}.
  * `hints` are the operation's documented codes; common codes have hints of their own.
  */
-export function toAlicloudError(err: unknown, operation: string, hints: ErrorHints = {}): AlicloudApiError {
+export function toAlicloudError(
+  err: unknown,
+  operation: string,
+  hints: ErrorHints = {},
+  statusCodes: StatusCodes = {},
+): AlicloudApiError {
   if (err !== null && typeof err === "object" && (err as { name?: unknown }).name === ALICLOUD_API_ERROR) {
     return err as AlicloudApiError;
   }
   const status = field(err, "statusCode");
   const data = field(err, "data");
   if (typeof status === "number") {
-    const code = str(field(data, "Code")) ?? str(field(err, "code")) ?? `HTTP${status}`;
+    // The body's fields when there is one; else what the SDK kept of them (its message is its own).
+    const failure =
+      data !== null && typeof data === "object"
+        ? failureOf(data, status, hints, statusCodes)
+        : failureOf({ Code: field(err, "code") }, status, hints, statusCodes);
+    const code = failure.code;
     const recommend = str(field(data, "Recommend"));
     const retryAfter = field(err, "retryAfter");
     return new AlicloudApiError({
       operation,
       code,
-      cloudMessage: str(field(data, "Message")) ?? str(field(err, "message")) ?? "",
+      cloudMessage: failure.message || (str(field(err, "message")) ?? ""),
       requestId: str(field(data, "RequestId")) ?? str(field(err, "requestId")),
       httpStatus: status,
       hint: hints[code] ?? COMMON_HINTS[code] ?? genericHint(status, recommend),
@@ -140,42 +161,60 @@ function genericHint(status: number, recommend: string | undefined): string {
   return `The request was rejected: check the inputs.${more}`;
 }
 
+/** A `Code` that is only a number: DAS's HTTP-style status (400), or one of its own (-404). */
+const NUMERIC_CODE = /^-?\d+$/;
+
 /**
- * The code and message of a business failure body. Most APIs put a string code in `Code`. DAS
- * keeps `Code` an integer (the HTTP-style status, e.g. 400) and starts `Message` with the
- * documented code: `{"Code": 400, "Message": "InvalidParams: The instance ... does not exist."}`;
- * the code is then taken from the message and the message keeps the rest.
+ * The code and message of a failure body, either form. A named `Code` (`InvalidSessionId.NotFound`)
+ * is the code. DAS keeps `Code` a number and names the documented code in `Message`
+ * (`{"Code": 400, "Message": "InvalidParams: The instance ... does not exist."}`, or the code
+ * alone): the code is taken from there and the message keeps the rest. A number with no name
+ * becomes the code the operation documents for that status, else `HTTP<status>`, else (DAS's own
+ * codes, e.g. -404) the number as sent.
  */
-export function businessFailureCode(body: unknown): { code: string; message: string } {
+export function failureOf(
+  body: unknown,
+  status: number | undefined,
+  hints: ErrorHints = {},
+  statusCodes: StatusCodes = {},
+): { code: string; message: string } {
   const message = str(field(body, "Message")) ?? "";
-  const code = str(field(body, "Code"));
-  if (code !== undefined && !/^-?\d+$/.test(code)) return { code, message };
+  const raw = field(body, "Code");
+  const code = typeof raw === "number" ? String(raw) : str(raw);
+  if (code !== undefined && !NUMERIC_CODE.test(code)) return { code, message };
   const prefixed = /^([A-Za-z][\w.]*):\s*(.*)$/s.exec(message);
   if (prefixed) return { code: prefixed[1], message: prefixed[2] };
-  const numeric = field(body, "Code");
-  // Only a status: name it the way toAlicloudError names a bare HTTP status.
-  if (typeof numeric === "number" || code !== undefined)
-    return { code: `HTTP${String(numeric ?? code)}`, message };
-  return { code: "UnknownError", message };
+  const documented = [...Object.keys(hints), ...Object.values(statusCodes)];
+  if (documented.includes(message)) return { code: message, message: "" };
+  const n = code === undefined ? status : Number(code);
+  if (n === undefined) return { code: "UnknownError", message };
+  const named = statusCodes[n];
+  if (named !== undefined) return { code: named, message };
+  return { code: n >= 100 && n <= 599 ? `HTTP${n}` : String(n), message };
 }
 
 /**
  * Turns a business failure reported inside HTTP 200 (DAS: `{Success: false, Code, Message}`)
- * into an error; returns undefined for a successful body.
+ * into an error; returns undefined for a successful body. DAS documents `Code` as "the HTTP status
+ * code returned": the error carries it as its status, so it reads exactly as the same failure
+ * answered with that HTTP status does.
  */
 export function alicloudBodyError(
   body: unknown,
   operation: string,
   hints: ErrorHints = {},
+  statusCodes: StatusCodes = {},
 ): AlicloudApiError | undefined {
   if (field(body, "Success") !== false) return undefined;
-  const { code, message } = businessFailureCode(body);
+  const { code, message } = failureOf(body, undefined, hints, statusCodes);
+  const reported = Number(field(body, "Code"));
+  const httpStatus = reported >= 400 && reported <= 599 ? reported : 200;
   return new AlicloudApiError({
     operation,
     code,
     cloudMessage: message,
     requestId: str(field(body, "RequestId")),
-    httpStatus: 200,
-    hint: hints[code] ?? COMMON_HINTS[code] ?? "The cloud reported a failure: check the inputs.",
+    httpStatus,
+    hint: hints[code] ?? COMMON_HINTS[code] ?? genericHint(httpStatus, undefined),
   });
 }

@@ -13,7 +13,7 @@
  *   refused after the upgrade      status 2 + reason           4003 reason            Failed <reason>
  *   a malformed frame              status 5 "ProcessDataError" 4400 the rule broken   Failed MessageFormatInvalid
  *   the target cannot be reached   status 5 "OpenChannelFailed" 1011 "DeliveryTimeout" Failed DeliveryTimeout
- *   the local cloud stops          status 5 "Exit"             1001 "Exit"            Terminated AgentSocketClosed
+ *   the local cloud stops          status 5 "Exit"             1001 "Exit"            Disconnected AgentSocketClosed
  */
 import { randomBytes } from "node:crypto";
 import { WebSocket, type RawData } from "ws";
@@ -131,10 +131,13 @@ export class EcsConnection {
     this.finish("Terminated", reason, 4002, "SessionEnded");
   }
 
-  /** Ends the connection because the local cloud stops. */
+  /**
+   * Ends the connection because the local cloud stops: Disconnected, not Terminated (the session
+   * was not ended, and with a state dir it is still there after a restart).
+   */
   shutdown(): void {
     this.sendStatus(STATUS_CODES.closed, "Exit");
-    this.finish("Terminated", "AgentSocketClosed", 1001, "Exit");
+    this.finish("Disconnected", "AgentSocketClosed", 1001, "Exit");
   }
 
   private fromClient(data: RawData, isBinary: boolean): void {

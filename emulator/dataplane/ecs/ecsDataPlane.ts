@@ -19,6 +19,7 @@
  * session is a token bucket (one second of burst) shared by its connections; the client is told
  * the rate (status 7) when a connection comes up.
  */
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
@@ -51,7 +52,6 @@ function refuse(socket: Duplex, status: number, text: string, code: string, mess
 export class EcsDataPlane implements DataPlane {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   private readonly channels = new Map<string, EcsChannel>();
-  private refused = 0;
 
   constructor(private readonly options: EcsDataPlaneOptions) {}
 
@@ -121,12 +121,13 @@ export class EcsDataPlane implements DataPlane {
 
   /** A refused handshake still leaves a trace in the session's records. */
   private recordRefusal(channel: EcsChannel, reason: string): void {
-    const id = `c-refused-${++this.refused}`;
+    // Random, not a counter: ids must not repeat those of records kept across a restart.
+    const id = `c-refused-${randomBytes(6).toString("hex")}`;
     channel.spec.onConnectionState(id, "Connecting");
     channel.spec.onConnectionState(id, "Failed", reason);
   }
 
-  /** Closes every connection (reported Terminated) and the WebSocket server. */
+  /** Closes every connection (reported Disconnected) and the WebSocket server. */
   async shutdown(): Promise<void> {
     for (const ch of this.channels.values()) {
       ch.ended = true;

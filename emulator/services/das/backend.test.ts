@@ -103,6 +103,9 @@ function instances(): DasInstance[] {
   ];
 }
 
+/** One caller of the default local account. */
+const CALLER = { accountId: "local" };
+
 function setup(over: Partial<DasBackendOptions> = {}) {
   const clock = new ManualClock(new Date("2026-01-01T00:00:00Z"));
   const backend = new DasBackend({ clock, instances, minRunningMs: 300, ...over });
@@ -122,13 +125,13 @@ function killRequest(over: Partial<KillRequest> = {}): KillRequest {
 }
 
 function create(backend: DasBackend, req: KillRequest): string[] {
-  const created = backend.createKillTasks(req, { accessKeyId: "LTAItest" });
+  const created = backend.createKillTasks(req, CALLER);
   if (created instanceof DasFailure) throw new Error(created.detail);
   return created.taskIds;
 }
 
 function result(backend: DasBackend, instanceId: string, taskId: string, nodeId?: string): TaskResultData {
-  const r = backend.taskResult({ instanceId, taskId, nodeId });
+  const r = backend.taskResult({ instanceId, taskId, nodeId }, CALLER);
   if (r instanceof DasFailure) throw new Error(r.detail);
   return r;
 }
@@ -372,11 +375,11 @@ describe("DAS backend on a real MariaDB", () => {
   test("PolarDB: one task per node without NodeId, one with", async () => {
     const { clock, backend } = setup();
     const a = await session("app1");
-    const all = backend.createKillTasks(killRequest({ instanceId: "pc-backend1" }), { accessKeyId: "k" });
+    const all = backend.createKillTasks(killRequest({ instanceId: "pc-backend1" }), CALLER);
     expect(all).toMatchObject({ perNode: true, taskIds: [expect.any(String), expect.any(String)] });
     const one = backend.createKillTasks(
       killRequest({ instanceId: "pc-backend1", nodeId: "pi-node2", killAllSessions: false, sessionIds: [1] }),
-      { accessKeyId: "k" },
+      CALLER,
     );
     expect(one).toMatchObject({ perNode: false, taskIds: [expect.any(String)] });
     await settle(backend, clock);
@@ -390,13 +393,13 @@ describe("DAS backend on a real MariaDB", () => {
     expect(second.Sessions).not.toContain(a.id);
     expect(await isAlive(a)).toBe(false);
     // A PolarDB task needs its NodeId, and the right one.
-    expect(backend.taskResult({ instanceId: "pc-backend1", taskId: all.taskIds[0] })).toBeInstanceOf(
+    expect(backend.taskResult({ instanceId: "pc-backend1", taskId: all.taskIds[0] }, CALLER)).toBeInstanceOf(
       DasFailure,
     );
     expect(
-      backend.taskResult({ instanceId: "pc-backend1", taskId: all.taskIds[0], nodeId: "pi-node2" }),
+      backend.taskResult({ instanceId: "pc-backend1", taskId: all.taskIds[0], nodeId: "pi-node2" }, CALLER),
     ).toBeInstanceOf(DasFailure);
-    expect(backend.taskResult({ instanceId: "rm-backend1", taskId: all.taskIds[0] })).toBeInstanceOf(
+    expect(backend.taskResult({ instanceId: "rm-backend1", taskId: all.taskIds[0] }, CALLER)).toBeInstanceOf(
       DasFailure,
     );
   });
@@ -414,7 +417,7 @@ describe("DAS backend on a real MariaDB", () => {
     ["PolarDB without nodes", { instanceId: "pc-empty" }, /has no nodes/],
   ])("%s: InvalidParams business failure", (_label, over, detail) => {
     const { backend } = setup();
-    const r = backend.createKillTasks(killRequest(over), { accessKeyId: "k" });
+    const r = backend.createKillTasks(killRequest(over), CALLER);
     expect(r).toBeInstanceOf(DasFailure);
     expect(r).toMatchObject({ code: "InvalidParams", status: 400, detail: expect.stringMatching(detail) });
   });

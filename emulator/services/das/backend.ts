@@ -30,15 +30,37 @@
  * - NodeId on an RDS MySQL instance is rejected (InvalidParams) unless the instance lists that node.
  * - GetKillInstanceSessionTaskResult requires NodeId for a PolarDB task (as the reference says);
  *   an InstanceId or NodeId that does not match the task's is "task not found".
- * - Business failures (unknown instance/node/task) are HTTP 200 `{Code: 400, Message:
- *   "InvalidParams: ...", Success: false}`: `Code` keeps the integer type the reference gives it
- *   (see errors.ts). Malformed parameters are HTTP 400 InvalidParams. NoPermission never occurs.
+ * - How failures are answered. The reference's table lists "400 InvalidParams, 403 NoPermission"
+ *   as HTTP status and code, while its response body documents `Code` (integer, "the HTTP status
+ *   code returned"), `Success` (true/false) and `Message` ("if the request failed, an error
+ *   message such as an error code is returned"). The evidence says DAS uses both forms:
+ *   - Alibaba's SDK models (aliyun/alibabacloud-java-sdk and alibabacloud-typescript-sdk,
+ *     das-20200116 `CreateKillInstanceSessionTaskResponseBody`: `Long code`, `Boolean success`,
+ *     `String message`) give a parsed body room for a failure, which only a 2xx answer reaches:
+ *     `@alicloud/openapi-core` (`callApi`, dist/client.js) throws for HTTP 400..599 only and never
+ *     looks at `Success`, so a 200 with `Success: false` reaches the caller as a normal result.
+ *   - Alibaba's own Terraform provider (aliyun/terraform-provider-alicloud,
+ *     alicloud/service_alicloud_das.go and resource_alicloud_das_switch_das_pro.go, DAS
+ *     2020-01-16) checks `response["Success"] == "false"` after every call the SDK did not
+ *     fail, and reads `Code == "-404"` in such a body as "not found"; the same file also expects
+ *     an SDK error (an HTTP error) with code `-1020004` from DisableDasPro.
+ *   - No public issue reports either form for these two operations (GitHub issues searched).
+ *   So: a request the gateway refuses is an HTTP error (malformed parameters: 400 InvalidParams
+ *   with the usual Alibaba error body; a key whose `deny` names DAS: 403 NoPermission), and a
+ *   well-formed request DAS cannot carry out (unknown instance, node or task, an engine it cannot
+ *   kill sessions on) is HTTP 200 `{Code: 400, Message: "InvalidParams: ...", Success: false}`
+ *   (errors.ts). The provider reads both as one error (provider/errors/alicloud.ts
+ *   `failureOf`): the documented code, the status, the request id, one hint.
  * - Field names follow DAS's SDK models: `Result[]` rows with `Id`, `User`, `Host`, `Db`,
  *   `Command`, `Time`, `State`, `Info`, `Active`, `Reason`, `TaskId`; `Sessions` a list of ids.
  * - While RUNNING the counts are 0 and Result/Sessions empty; the real service may fill them in as
  *   it goes.
- * - UserId is derived from the caller's AccessKey id (16 digits); tasks are not scoped per account,
- *   and are kept in memory until the local cloud stops (no retention limit).
+ * - Tasks belong to the account of the key that created them (a credential's `accountId`; keys
+ *   naming none share one local account). Keys of one account (its RAM users) read each other's
+ *   tasks; another account's task is "task not found" for them, as an unknown id is. UserId is
+ *   the account's id: kept when it has 16 digits, derived from it otherwise. Tasks are kept
+ *   without a retention limit: in memory, or with `--state-dir` in `state.json` across restarts
+ *   (a task a crash interrupted comes back ERROR; a clean stop lets running tasks finish first).
  * - `Result[].TaskId` is a sub-task id per session (`task_<uuid>`), as in the reference's sample.
  * - Tasks on the same server run one at a time (see `serialized`), and a task never ends its own
  *   connection; the real DAS runs its node tasks on separate servers in parallel.
@@ -47,6 +69,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Clock } from "../../clock";
 import type { DasInstance } from "../../config";
 import { dasFailures, DasFailure } from "./errors";
+import { savedDasSchema } from "./persisted";
 import {
   FAILED_REASONS,
   IGNORED_REASONS,
@@ -81,6 +104,13 @@ export interface DasBackendOptions {
   minRunningMs?: number;
   /** Wall-clock budget of one task; sessions not reached in time get SESSION_KILL_TASK_TIMEOUT (default 30 s). */
   taskTimeoutMs?: number;
+  /** Called after every change of the tasks (they are saved when there is a state dir). */
+  changed?: () => void;
+}
+
+/** Who calls: the local cloud's account of the access key (config.ts `accountOf`). */
+export interface DasCaller {
+  accountId: string;
 }
 
 /** What CreateKillInstanceSessionTask produced. */
@@ -92,6 +122,8 @@ export interface CreatedTasks {
 
 interface KillTask {
   taskId: string;
+  /** Only callers of this account see the task. */
+  accountId: string;
   userId: string;
   instanceId: string;
   /** Set for PolarDB nodes only. */
@@ -113,9 +145,10 @@ interface Target {
   endpoint?: DbEndpoint;
 }
 
-/** The Alibaba Cloud account id shown as `UserId`: 16 digits, stable per AccessKey. */
-export function userIdFor(accessKeyId: string): string {
-  const n = BigInt("0x" + createHash("sha256").update(accessKeyId).digest("hex").slice(0, 16));
+/** The Alibaba Cloud account id shown as `UserId`: the account's own when it is 16 digits, else derived. */
+export function userIdFor(accountId: string): string {
+  if (/^\d{16}$/.test(accountId)) return accountId;
+  const n = BigInt("0x" + createHash("sha256").update(accountId).digest("hex").slice(0, 16));
   return "1" + (n % 10n ** 15n).toString().padStart(15, "0");
 }
 
@@ -185,7 +218,7 @@ export class DasBackend {
   }
 
   /** CreateKillInstanceSessionTask: one task per node, each started in the background. */
-  createKillTasks(req: KillRequest, caller: { accessKeyId: string }): CreatedTasks | DasFailure {
+  createKillTasks(req: KillRequest, caller: DasCaller): CreatedTasks | DasFailure {
     const targets = this.resolveTargets(req);
     if (targets instanceof DasFailure) return targets;
     const rules: SparingRules = {
@@ -195,7 +228,8 @@ export class DasBackend {
     const taskIds = targets.map((target) => {
       const task: KillTask = {
         taskId: newTaskId(),
-        userId: userIdFor(caller.accessKeyId),
+        accountId: caller.accountId,
+        userId: userIdFor(caller.accountId),
         instanceId: req.instanceId,
         nodeId: target.nodeId,
         dbUser: req.dbUser,
@@ -211,13 +245,16 @@ export class DasBackend {
       this.running.add(run);
       return task.taskId;
     });
+    this.options.changed?.();
     return { taskIds, perNode: req.nodeId === undefined && targets.some((t) => t.nodeId !== undefined) };
   }
 
   /** GetKillInstanceSessionTaskResult. */
-  taskResult(query: TaskQuery): TaskResultData | DasFailure {
+  taskResult(query: TaskQuery, caller: DasCaller): TaskResultData | DasFailure {
     const task = this.tasks.get(query.taskId);
-    if (!task || task.instanceId !== query.instanceId) return dasFailures.taskNotFound(query.taskId);
+    // Another account's task does not exist for this caller.
+    if (!task || task.accountId !== caller.accountId || task.instanceId !== query.instanceId)
+      return dasFailures.taskNotFound(query.taskId);
     if (task.nodeId !== undefined && query.nodeId === undefined)
       return dasFailures.nodeIdRequiredForResult(query.instanceId);
     if (query.nodeId !== undefined && query.nodeId !== task.nodeId)
@@ -264,6 +301,23 @@ export class DasBackend {
 
   async close(): Promise<void> {
     await this.idle();
+  }
+
+  /** The tasks as `state.json` keeps them (emulator/persistence/store.ts); never the password, which is not kept. */
+  save(): unknown {
+    return { tasks: [...this.tasks.values()] };
+  }
+
+  /** Takes back what `save()` wrote; a task still RUNNING then was cut off by a crash: it ends ERROR. */
+  restore(saved: unknown): void {
+    for (const task of savedDasSchema.parse(saved).tasks) {
+      this.tasks.set(task.taskId, task);
+      if (task.state === "RUNNING") {
+        const message = "The local cloud stopped before the task finished.";
+        task.result.push(blindRow(0, task.dbUser, "SESSION_OTHER_ERROR", message));
+        this.finish(task, "ERROR", message);
+      }
+    }
   }
 
   /**
@@ -319,6 +373,7 @@ export class DasBackend {
     task.state = state;
     task.message = message;
     task.finishedAt = this.options.clock.now();
+    this.options.changed?.();
   }
 
   /** Ends the task before any session could be listed: one row per requested id, or one for the task. */

@@ -1,6 +1,6 @@
 /**
  * DAS errors. The API reference's table lists two codes, 400 InvalidParams and 403 NoPermission.
- * They reach callers two ways:
+ * They reach callers two ways (why both: the evidence is in backend.ts's header):
  * - Malformed requests (a required parameter missing, a JSON array that does not parse, a boolean
  *   that is neither true nor false) fail at the gateway as HTTP 400 with the usual Alibaba error
  *   body: `ApiError`, thrown.

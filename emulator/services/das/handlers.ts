@@ -12,17 +12,25 @@ function success(data: unknown): Record<string, unknown> {
   return { Code: 200, Message: "Successful", Data: data, Success: true };
 }
 
-export function createDasHandlers(backend: DasBackend): Record<string, ActionHandler> {
+/**
+ * `accountOf` gives the local cloud's account of an access key: tasks are seen only by callers of
+ * the account that created them.
+ */
+export function createDasHandlers(
+  backend: DasBackend,
+  accountOf: (accessKeyId: string) => string,
+): Record<string, ActionHandler> {
   return {
     async CreateKillInstanceSessionTask(params, ctx) {
-      const created = backend.createKillTasks(parseKillRequest(params), { accessKeyId: ctx.accessKeyId });
+      const caller = { accountId: accountOf(ctx.accessKeyId) };
+      const created = backend.createKillTasks(parseKillRequest(params), caller);
       if (created instanceof DasFailure) return created.body();
       // `Data` is a string: the bare id, or a JSON array of ids when a PolarDB cluster was walked node by node.
       return success(created.perNode ? JSON.stringify(created.taskIds) : created.taskIds[0]);
     },
 
-    async GetKillInstanceSessionTaskResult(params) {
-      const result = backend.taskResult(parseTaskQuery(params));
+    async GetKillInstanceSessionTaskResult(params, ctx) {
+      const result = backend.taskResult(parseTaskQuery(params), { accountId: accountOf(ctx.accessKeyId) });
       if (result instanceof DasFailure) return result.body();
       return success(result);
     },

@@ -4,14 +4,14 @@
  * (config `das.instances`).
  */
 import type { Clock } from "../../clock";
-import type { LocalCloudConfig } from "../../config";
+import { accountOf, type LocalCloudConfig } from "../../config";
 import type { Service } from "../types";
 import { DasBackend, type DasBackendOptions } from "./backend";
 import { createDasHandlers } from "./handlers";
 import { DAS_VERSION } from "./model";
 
 export { DasBackend, userIdFor } from "./backend";
-export type { CreatedTasks, DasBackendOptions } from "./backend";
+export type { CreatedTasks, DasBackendOptions, DasCaller } from "./backend";
 export { DasFailure, INVALID_PARAMS, NO_PERMISSION } from "./errors";
 export { DAS_VERSION } from "./model";
 export type { SessionReason, SessionResult, TaskResultData, TaskState } from "./model";
@@ -29,7 +29,7 @@ export interface DasService extends Service {
 
 export function createDasService(
   config: LocalCloudConfig,
-  deps: { clock: Clock },
+  deps: { clock: Clock; changed?: () => void },
   options: DasServiceOptions = {},
 ): DasService {
   const backend = new DasBackend({
@@ -37,13 +37,16 @@ export function createDasService(
     clock: deps.clock,
     // Read through the config object, so an instance the admin API adds is seen at once.
     instances: () => config.das.instances,
+    changed: deps.changed,
   });
   return {
     name: "das",
     version: DAS_VERSION,
-    actions: createDasHandlers(backend),
+    // Read live: the admin API may add credentials and their accounts.
+    actions: createDasHandlers(backend, (accessKeyId) => accountOf(config.credentials, accessKeyId)),
     backend,
     snapshot: () => backend.snapshot(),
     close: () => backend.close(),
+    persistence: { save: () => backend.save(), restore: (saved) => backend.restore(saved) },
   };
 }

@@ -39,6 +39,10 @@
  *   keys naming none share one local account): other accounts neither list nor end them
  *   (InvalidSessionId.NotFound). Limits are counted over all accounts.
  * - The 200 KB/s bandwidth limit is 200 KiB/s per direction per session (a token bucket).
+ * - With `--state-dir` the records survive a restart of the local cloud (`save`/`restore`): an
+ *   open session stays open and its WebSocketUrl keeps working until it expires; a connection
+ *   that was live when the local cloud stopped shows Disconnected (AgentSocketClosed), as when a
+ *   client's network drops, not Terminated, which only EndTerminalSession causes.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { accountOf, type LocalCloudConfig } from "../../config";
@@ -46,6 +50,7 @@ import type { ChannelMode, ChannelState } from "../../dataplane/types";
 import type { ServiceDeps } from "../index";
 import type { CallContext } from "../types";
 import { ecsErrors } from "./errors";
+import { savedEcsSchema, type SavedEcsSession } from "./persisted";
 import {
   compareVersions,
   ECS_LIMITS,
@@ -146,6 +151,14 @@ function sessionIdFor(regionId: string): string {
   return `s-${hint}${body}`;
 }
 
+/** A connection as it stands once the local cloud is up again: nothing is live any more. */
+function afterRestart(c: SavedEcsSession["connections"][number], now: Date): ConnectionRecord {
+  if (c.status === "Terminating") return { ...c, status: "Terminated", endTime: now };
+  if (LIVE.has(c.status))
+    return { ...c, status: "Disconnected", endTime: now, closedReason: "AgentSocketClosed" };
+  return { ...c };
+}
+
 export class EcsBackend {
   private readonly sessions = new Map<string, SessionRecord>();
   /** `${accessKeyId}\n${clientToken}` -> sessionId. */
@@ -217,6 +230,7 @@ export class EcsBackend {
       if (s.request.clientToken !== undefined)
         this.tokens.delete(`${s.accessKeyId}\n${s.request.clientToken}`);
       if (s.state === "Open") this.deps.dataPlane.close(id, "AgentSocketClosed");
+      this.deps.changed();
     }
   }
 
@@ -336,6 +350,16 @@ export class EcsBackend {
       state: "Open",
       connections: new Map(),
     };
+    this.openChannel(record);
+    this.sessions.set(sessionId, record);
+    if (tokenKey !== undefined) this.tokens.set(tokenKey, sessionId);
+    this.deps.changed();
+    return record;
+  }
+
+  /** Registers the session's WebSocket with the data plane; the URL comes from it. */
+  private openChannel(record: SessionRecord): void {
+    const req = record.request;
     const mode: ChannelMode =
       req.commandLine !== undefined
         ? { kind: "command", commandLine: req.commandLine }
@@ -343,9 +367,10 @@ export class EcsBackend {
           ? { kind: "port", port: req.portNumber }
           : { kind: "shell" };
     const instanceId = req.instanceIds[0];
+    const sessionId = record.sessionId;
     record.webSocketUrl = this.deps.dataPlane.open({
       sessionId,
-      token: securityToken,
+      token: record.securityToken,
       mode,
       urlExpiresAt: record.urlExpiresAt,
       idleTimeoutMs: ECS_LIMITS.idleTimeoutMs,
@@ -355,9 +380,6 @@ export class EcsBackend {
       admit: () =>
         this.connectionBlocker(req.regionId, instanceId) ?? this.connectionLimit(sessionId, instanceId),
     }).url;
-    this.sessions.set(sessionId, record);
-    if (tokenKey !== undefined) this.tokens.set(tokenKey, sessionId);
-    return record;
   }
 
   private started(s: SessionRecord): StartedSession {
@@ -385,6 +407,7 @@ export class EcsBackend {
     // A connection being terminated by EndTerminalSession ends as Terminated whatever the socket says.
     const target: ConnectionStatus = conn.status === "Terminating" ? "Terminated" : state;
     this.transition(conn, target, now, closedReason);
+    this.deps.changed();
   }
 
   private transition(conn: ConnectionRecord, to: ConnectionStatus, now: Date, closedReason?: string): void {
@@ -474,6 +497,34 @@ export class EcsBackend {
     }
     // The data plane closes live sockets and reports them Terminated; the URL stops working.
     this.deps.dataPlane.close(s.sessionId, "AgentSocketClosed");
+    this.deps.changed();
+  }
+
+  // ---- persistence (emulator/persistence/store.ts) ------------------------------------------
+
+  save(): unknown {
+    return {
+      sessions: [...this.sessions.values()].map((s) => ({ ...s, connections: [...s.connections.values()] })),
+    };
+  }
+
+  /**
+   * Takes back what `save()` wrote, after a restart. Nothing was live across it: connections
+   * recorded live become Disconnected, those being terminated Terminated; each session's
+   * WebSocketUrl is registered again (an ended one's answers 410, as before the restart).
+   */
+  restore(saved: unknown): void {
+    const now = this.now();
+    for (const s of savedEcsSchema.parse(saved).sessions) {
+      const record: SessionRecord = { ...s, connections: new Map() };
+      for (const c of s.connections) record.connections.set(c.id, afterRestart(c, now));
+      this.sessions.set(record.sessionId, record);
+      this.seq = Math.max(this.seq, record.seq);
+      if (record.request.clientToken !== undefined)
+        this.tokens.set(`${record.accessKeyId}\n${record.request.clientToken}`, record.sessionId);
+      this.openChannel(record);
+      if (record.state === "Ended") this.deps.dataPlane.close(record.sessionId, "AgentSocketClosed");
+    }
   }
 
   // ---- admin -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ export function createEcsService(config: LocalCloudConfig, deps: ServiceDeps): E
     actions: createEcsHandlers(backend),
     backend,
     snapshot: () => backend.snapshot(),
+    persistence: { save: () => backend.save(), restore: (saved) => backend.restore(saved) },
   };
 }
 

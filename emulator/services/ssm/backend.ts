@@ -26,9 +26,17 @@
  *   `wss://ssmmessages.<region>.amazonaws.com/...`; the protocol behind it is AWS's (OpenDataChannel,
  *   framed messages, handshake, smux), so the official session-manager-plugin works against it.
  *   See docs/protocols/ssm.md for what differs.
- * - All keys belong to one account (`accountId`, default 000000000000): every caller sees every
- *   session of the region. Owner is `arn:<partition>:iam::<account>:user/<access key id>`, and the
- *   SessionId prefix is the access key id (AWS uses the IAM user or role-session name).
+ * - Sessions belong to the account of the key that started them (a credential's `accountId`, as
+ *   AWS's 12 digits: kept when it has them, derived from it otherwise; keys naming none share
+ *   000000000000). Keys of one account (its IAM users) see, terminate and resume each other's
+ *   sessions; another account's are not there for them (DescribeSessions lists none of them,
+ *   TerminateSession and ResumeSession answer as for an id that never existed). Owner is
+ *   `arn:<partition>:iam::<account>:user/<access key id>`, and the SessionId prefix is the access
+ *   key id (AWS uses the IAM user or role-session name).
+ * - With `--state-dir` the records survive a restart (`save`/`restore`). Nothing live does: a
+ *   Connected session comes back Disconnected (its client is gone, as after a network drop) and
+ *   can be reconnected with its token until it expires, or resumed; the agent behind it is a new
+ *   one (a shell starts afresh). An ended session's StreamUrl answers 410 as before.
  * - DescribeSessions lists newest first; default page size 20 (AWS documents neither). Several
  *   filters are ANDed, including two with the same key. History keeps 30 days after the end.
  * - MaxSessionDuration is reported and enforced only when `maxSessionDurationMinutes` is set
@@ -42,11 +50,12 @@
  *   stops working and a connection still open with it is closed (one data channel per session).
  *   The agent's state (process, sequence numbers, unacknowledged messages) carries over.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Clock } from "../../clock";
-import type { SsmTarget } from "../../config";
+import { DEFAULT_ACCOUNT_ID, type SsmTarget } from "../../config";
 import type { SsmChannels, SsmConnectionState, SsmSessionKind } from "../../dataplane/ssm/types";
 import { ApiError } from "../types";
+import { savedSsmSchema } from "./persisted";
 
 export type SessionStatus =
   "Connecting" | "Connected" | "Disconnected" | "Terminating" | "Terminated" | "Failed";
@@ -114,7 +123,10 @@ export interface SsmBackendOptions {
   dataPlane: SsmChannels;
   /** Read per call, so targets added at run time count. */
   targets: () => readonly SsmTarget[];
-  accountId?: string;
+  /** The local cloud's account of an access key (config.ts `accountOf`). */
+  accountOf: (accessKeyId: string) => string;
+  /** Called after every change of the records (they are saved when there is a state dir). */
+  changed?: () => void;
   /** What TerminateSession does for an id that never existed (default: DoesNotExistException, per the API reference). */
   terminateUnknown?: "succeed" | "DoesNotExistException";
   /** What TerminateSession does for a session already Terminated or Failed (default: succeed). */
@@ -137,9 +149,14 @@ interface SessionRecord {
   target: string;
   documentName?: string;
   reason?: string;
+  /** The owner's AWS account: only its callers see the session. */
+  accountId: string;
   owner: string;
   ownerName: string;
   kind: SsmSessionKind;
+  /** The current TokenValue and until when it admits a new connection. */
+  tokenValue: string;
+  tokenExpiresAt: Date;
   status: SessionStatus;
   startDate: Date;
   endDate?: Date;
@@ -162,10 +179,18 @@ interface Cursor {
 
 export class SsmBackend {
   private readonly regions = new Map<string, Map<string, SessionRecord>>();
-  private readonly accountId: string;
 
-  constructor(private readonly opts: SsmBackendOptions) {
-    this.accountId = opts.accountId ?? "000000000000";
+  constructor(private readonly opts: SsmBackendOptions) {}
+
+  /** The caller's AWS account id (12 digits). */
+  private accountOf(accessKeyId: string): string {
+    return awsAccountId(this.opts.accountOf(accessKeyId));
+  }
+
+  /** A session of `region` as the caller's account sees it: another account's is not there. */
+  private find(region: string, sessionId: string, accessKeyId: string): SessionRecord | undefined {
+    const record = this.sessionsOf(region).get(sessionId);
+    return record?.accountId === this.accountOf(accessKeyId) ? record : undefined;
   }
 
   start(req: StartRequest): { sessionId: string; tokenValue: string; streamUrl: string } {
@@ -174,27 +199,33 @@ export class SsmBackend {
     }
 
     const now = this.opts.clock.now();
+    const accountId = this.accountOf(req.accessKeyId);
     const record: SessionRecord = {
       sessionId: this.newSessionId(req.accessKeyId),
       region: req.region,
       target: req.target,
       documentName: req.documentName,
       reason: req.reason,
-      owner: `arn:${partition(req.region)}:iam::${this.accountId}:user/${req.accessKeyId}`,
+      accountId,
+      owner: `arn:${partition(req.region)}:iam::${accountId}:user/${req.accessKeyId}`,
       ownerName: req.accessKeyId,
       kind: req.kind,
+      tokenValue: "",
+      tokenExpiresAt: now,
       status: "Connecting",
       startDate: now,
       connections: new Map(),
       generation: 0,
       everConnected: false,
     };
-    const { tokenValue, streamUrl } = this.openChannel(record);
+    this.newToken(record);
+    const streamUrl = this.openChannel(record);
     this.sessionsOf(req.region).set(record.sessionId, record);
-    return { sessionId: record.sessionId, tokenValue, streamUrl };
+    this.opts.changed?.();
+    return { sessionId: record.sessionId, tokenValue: record.tokenValue, streamUrl };
   }
 
-  describe(req: DescribeRequest): { sessions: SessionView[]; nextToken?: string } {
+  describe(req: DescribeRequest, accessKeyId: string): { sessions: SessionView[]; nextToken?: string } {
     const cursor = req.nextToken === undefined ? undefined : decodeCursor(req.nextToken, req.state);
     const now = this.opts.clock.now();
     const retention = this.opts.historyRetentionMs ?? 30 * DAY;
@@ -205,7 +236,9 @@ export class SsmBackend {
         sessions.delete(r.sessionId);
       }
     }
+    const accountId = this.accountOf(accessKeyId);
     const wanted = [...sessions.values()]
+      .filter((r) => r.accountId === accountId)
       .filter((r) => (req.state === "Active" ? isActive(r.status) : !isActive(r.status)))
       .filter((r) => req.filters.every((f) => matches(r, f)))
       .sort(newestFirst)
@@ -219,8 +252,8 @@ export class SsmBackend {
     return { sessions: page.map((r) => this.view(r)), nextToken };
   }
 
-  terminate(region: string, sessionId: string): string {
-    const record = this.sessionsOf(region).get(sessionId);
+  terminate(region: string, sessionId: string, accessKeyId: string): string {
+    const record = this.find(region, sessionId, accessKeyId);
     if (!record) {
       if (this.opts.terminateUnknown !== "succeed") throw doesNotExist(sessionId);
       return sessionId;
@@ -235,8 +268,12 @@ export class SsmBackend {
     return sessionId;
   }
 
-  resume(region: string, sessionId: string): { sessionId: string; tokenValue: string; streamUrl: string } {
-    const record = this.sessionsOf(region).get(sessionId);
+  resume(
+    region: string,
+    sessionId: string,
+    accessKeyId: string,
+  ): { sessionId: string; tokenValue: string; streamUrl: string } {
+    const record = this.find(region, sessionId, accessKeyId);
     if (!record) throw doesNotExist(sessionId);
     const settled = this.settle(record);
     // A terminated session cannot be resumed (TerminateSession's documented contract).
@@ -245,8 +282,38 @@ export class SsmBackend {
     settled.generation++;
     settled.connections.clear();
     if (settled.status === "Connected") this.transition(settled, "Disconnected");
-    const { tokenValue, streamUrl } = this.openChannel(settled);
-    return { sessionId, tokenValue, streamUrl };
+    this.newToken(settled);
+    const streamUrl = this.openChannel(settled);
+    this.opts.changed?.();
+    return { sessionId, tokenValue: settled.tokenValue, streamUrl };
+  }
+
+  /** The records as `state.json` keeps them (emulator/persistence/store.ts). */
+  save(): unknown {
+    const sessions = [];
+    for (const region of this.regions.values()) {
+      for (const r of region.values()) {
+        const { connections: _live, ...kept } = r;
+        sessions.push(kept);
+      }
+    }
+    return { sessions };
+  }
+
+  /**
+   * Takes back what `save()` wrote, after a restart: no connection survived it, so a Connected
+   * session is Disconnected; every session's channel is registered again with its token (an
+   * ended one's, to answer 410).
+   */
+  restore(saved: unknown): void {
+    for (const s of savedSsmSchema.parse(saved).sessions) {
+      const record: SessionRecord = { ...s, connections: new Map() };
+      this.sessionsOf(record.region).set(record.sessionId, record);
+      if (record.status === "Connected") this.transition(record, "Disconnected");
+      this.openChannel(record);
+      if (!isActive(record.status) || record.status === "Terminating")
+        this.opts.dataPlane.close(record.sessionId, record.status);
+    }
   }
 
   /** Live (non-final) sessions of every region, for the admin API's state dump. */
@@ -261,7 +328,7 @@ export class SsmBackend {
     return out.sort(newestFirst);
   }
 
-  /** Closes every live channel (server shutdown). State is kept: it lives in memory only anyway. */
+  /** Closes every live channel (server shutdown). The records stay (and are saved with a state dir). */
   close(): void {
     for (const sessions of this.regions.values()) {
       for (const record of sessions.values()) {
@@ -299,20 +366,25 @@ export class SsmBackend {
     if (!TRANSITIONS[record.status].includes(to)) return false;
     record.status = to;
     if (to === "Failed" || to === "Terminated") record.endDate ??= this.opts.clock.now();
+    this.opts.changed?.();
     return true;
   }
 
-  /** Registers the session's channel, or (ResumeSession) gives it a fresh token. */
-  private openChannel(record: SessionRecord): { tokenValue: string; streamUrl: string } {
-    const tokenValue = randomBytes(32).toString("base64url");
-    const now = this.opts.clock.now();
+  /** A fresh TokenValue (StartSession, ResumeSession), valid for new connections for a while. */
+  private newToken(record: SessionRecord): void {
+    record.tokenValue = randomBytes(32).toString("base64url");
+    record.tokenExpiresAt = new Date(this.opts.clock.now().getTime() + (this.opts.tokenTtlMs ?? 10 * MINUTE));
+  }
+
+  /** Registers the session's channel with its current token (again, after ResumeSession); returns the StreamUrl. */
+  private openChannel(record: SessionRecord): string {
     const generation = record.generation;
     const { url } = this.opts.dataPlane.open({
       sessionId: record.sessionId,
       target: record.target,
-      token: tokenValue,
+      token: record.tokenValue,
       kind: record.kind,
-      tokenExpiresAt: new Date(now.getTime() + (this.opts.tokenTtlMs ?? 10 * MINUTE)),
+      tokenExpiresAt: record.tokenExpiresAt,
       idleTimeoutMs: this.opts.idleTimeoutMs ?? 20 * MINUTE,
       admit: () => (this.targetOnline(record.region, record.target) ? undefined : "TargetNotConnected"),
       onConnectionState: (connectionId, state, closedReason) => {
@@ -320,7 +392,7 @@ export class SsmBackend {
           this.onConnectionState(record, connectionId, state, closedReason);
       },
     });
-    return { tokenValue, streamUrl: url };
+    return url;
   }
 
   /** Folds the data plane's per-connection states into the session's status. */
@@ -391,6 +463,14 @@ export class SsmBackend {
     const suffix = `-0${randomBytes(8).toString("hex")}`;
     return caller.slice(0, 96 - suffix.length) + suffix;
   }
+}
+
+/** AWS account ids are 12 digits: a local account named otherwise gets 12 derived from its name. */
+export function awsAccountId(accountId: string): string {
+  if (/^\d{12}$/.test(accountId)) return accountId;
+  if (accountId === DEFAULT_ACCOUNT_ID) return "000000000000";
+  const n = BigInt(`0x${createHash("sha256").update(accountId).digest("hex").slice(0, 16)}`);
+  return (n % 10n ** 12n).toString().padStart(12, "0");
 }
 
 function isActive(status: SessionStatus): boolean {

@@ -41,11 +41,11 @@ export function createHandlers(backend: SsmBackend): Record<string, ActionHandle
     DescribeSessions: async (params, ctx) => describeSessions(backend, params, ctx),
     TerminateSession: async (params, ctx) => {
       const sessionId = requireSessionId(params);
-      return { SessionId: backend.terminate(ctx.region, sessionId) };
+      return { SessionId: backend.terminate(ctx.region, sessionId, ctx.accessKeyId) };
     },
     ResumeSession: async (params, ctx) => {
       const sessionId = requireSessionId(params);
-      const resumed = backend.resume(ctx.region, sessionId);
+      const resumed = backend.resume(ctx.region, sessionId, ctx.accessKeyId);
       return { SessionId: resumed.sessionId, TokenValue: resumed.tokenValue, StreamUrl: resumed.streamUrl };
     },
   };
@@ -108,13 +108,10 @@ function describeSessions(backend: SsmBackend, params: Record<string, unknown>, 
   c.throwIfAny();
 
   const typed = filters.map((f) => typedFilter(f as { key: string; value: string }));
-  const result = backend.describe({
-    region: ctx.region,
-    state,
-    filters: typed,
-    maxResults: maxResults ?? DEFAULT_MAX_RESULTS,
-    nextToken,
-  });
+  const result = backend.describe(
+    { region: ctx.region, state, filters: typed, maxResults: maxResults ?? DEFAULT_MAX_RESULTS, nextToken },
+    ctx.accessKeyId,
+  );
   return { Sessions: result.sessions.map(toWireSession), NextToken: result.nextToken };
 }
 

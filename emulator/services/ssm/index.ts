@@ -3,7 +3,7 @@
  * StartSession, DescribeSessions, TerminateSession, ResumeSession.
  */
 import type { Clock } from "../../clock";
-import type { LocalCloudConfig } from "../../config";
+import { accountOf, type LocalCloudConfig } from "../../config";
 import type { SsmChannels } from "../../dataplane/ssm/types";
 import type { Service } from "../types";
 import { SsmBackend, type SsmBackendOptions } from "./backend";
@@ -16,7 +16,6 @@ export { KNOWN_SESSION_DOCUMENTS } from "./documents";
 /** Behaviour knobs beyond the configuration file, mainly for tests (see backend.ts). */
 export type SsmServiceOptions = Pick<
   SsmBackendOptions,
-  | "accountId"
   | "terminateUnknown"
   | "terminateEnded"
   | "terminatingMs"
@@ -30,6 +29,8 @@ export interface SsmDeps {
   clock: Clock;
   /** The SSM data plane (emulator/dataplane/ssm) that stands behind each StreamUrl. */
   ssmDataPlane: SsmChannels;
+  /** Called after every change of the records (see ServiceDeps). */
+  changed?: () => void;
   options?: SsmServiceOptions;
 }
 
@@ -40,6 +41,9 @@ export function createSsmService(config: LocalCloudConfig, deps: SsmDeps): Servi
     dataPlane: deps.ssmDataPlane,
     // Read through the config object, so a target the admin API appends is seen at once.
     targets: () => config.ssm.targets,
+    // Read live too: the admin API may add credentials and their accounts.
+    accountOf: (accessKeyId) => accountOf(config.credentials, accessKeyId),
+    changed: deps.changed,
   });
   return {
     name: "ssm",
@@ -47,5 +51,6 @@ export function createSsmService(config: LocalCloudConfig, deps: SsmDeps): Servi
     actions: createHandlers(backend),
     snapshot: () => backend.snapshot(),
     close: async () => backend.close(),
+    persistence: { save: () => backend.save(), restore: (saved) => backend.restore(saved) },
   };
 }

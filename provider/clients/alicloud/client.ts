@@ -9,7 +9,7 @@
  * (and serializing anything that references it) stays cheap.
  */
 import type { AlicloudCredentialSource } from "../../config";
-import { alicloudBodyError, toAlicloudError, type ErrorHints } from "../../errors/alicloud";
+import { alicloudBodyError, toAlicloudError, type ErrorHints, type StatusCodes } from "../../errors/alicloud";
 import { withRetry, type RetryOptions } from "../../retry";
 
 /** Products this package calls. */
@@ -44,6 +44,8 @@ export interface AlicloudClientOptions {
 export interface CallOptions {
   /** Hints for the codes this operation documents. */
   hints?: ErrorHints;
+  /** The documented code of each HTTP status, for failures that carry only the status (DAS). */
+  statusCodes?: StatusCodes;
   /** Retry settings, or `false` for a single attempt. Default: retry throttling, 5xx, network. */
   retry?: RetryOptions | false;
 }
@@ -141,8 +143,9 @@ export function createAlicloudClient(options: AlicloudClientOptions): AlicloudRp
   async function once(
     action: string,
     params: Record<string, unknown>,
-    hints: ErrorHints,
+    errors: CallOptions,
   ): Promise<RpcResult> {
+    const { hints = {}, statusCodes = {} } = errors;
     const { core, client } = load();
     const apiParams = new core.$OpenApiUtil.Params({
       action,
@@ -163,9 +166,9 @@ export function createAlicloudClient(options: AlicloudClientOptions): AlicloudRp
       body = response.body;
       date = response.headers?.date;
     } catch (err) {
-      throw toAlicloudError(err, action, hints);
+      throw toAlicloudError(err, action, hints, statusCodes);
     }
-    const businessError = alicloudBodyError(body, action, hints);
+    const businessError = alicloudBodyError(body, action, hints, statusCodes);
     if (businessError) throw businessError;
     if (body === null || typeof body !== "object") {
       throw toAlicloudError(new SyntaxError(`expected a JSON object, got ${typeof body}`), action, hints);
@@ -182,9 +185,8 @@ export function createAlicloudClient(options: AlicloudClientOptions): AlicloudRp
     region: options.region,
     endpoint,
     call(action, params, callOptions = {}) {
-      const hints = callOptions.hints ?? {};
-      if (callOptions.retry === false) return once(action, params, hints);
-      return withRetry(() => once(action, params, hints), callOptions.retry ?? {});
+      if (callOptions.retry === false) return once(action, params, callOptions);
+      return withRetry(() => once(action, params, callOptions), callOptions.retry ?? {});
     },
   };
 }

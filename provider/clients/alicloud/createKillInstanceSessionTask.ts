@@ -3,9 +3,9 @@
  * or a PolarDB MySQL cluster as `DbUser` and kill sessions, either the listed ones or all of
  * them (sparing `IgnoredUsers`, Alibaba Cloud's internal O&M accounts and Binlog Dump threads).
  *
- * DAS is central: callers sign for cn-shanghai whatever the database's region. Business
- * failures come back inside HTTP 200 as `{Success: false, Code, Message}`; the client turns
- * those into errors. `Data` is one task id, or, for a PolarDB cluster without `NodeId`, a
+ * DAS is central: callers sign for cn-shanghai whatever the database's region. Failures come
+ * back either as HTTP 400/403 or inside HTTP 200 as `{Success: false, Code, Message}`
+ * (emulator/services/das/backend.ts has the evidence); the client turns both into the same error. `Data` is one task id, or, for a PolarDB cluster without `NodeId`, a
  * JSON array of task ids (one per node) encoded as a string.
  *
  * Not idempotent (there is no client token): only throttling, which the gateway refuses
@@ -14,7 +14,7 @@
  * go to the user instead.
  */
 import { classify, withRetry, type RetryOptions } from "../../retry";
-import type { ErrorHints } from "../../errors/alicloud";
+import type { ErrorHints, StatusCodes } from "../../errors/alicloud";
 import type { AlicloudRpcClient } from "./client";
 
 /** Request, in camelCase; sent as PascalCase query parameters. */
@@ -50,6 +50,9 @@ export const CREATE_KILL_INSTANCE_SESSION_TASK_ERRORS: ErrorHints = {
   NoPermission:
     "The caller lacks the RAM permission hdm:CreateKillInstanceSessionTask: grant it to the user or role.",
 };
+
+/** DAS's error table, by status: what a failure carrying only its status (`Code: 400`) is. */
+export const DAS_STATUS_CODES: StatusCodes = { 400: "InvalidParams", 403: "NoPermission" };
 
 /**
  * Encodes a list the way DAS wants `IgnoredUsers` and `SessionIds`: one JSON array in a single
@@ -123,6 +126,7 @@ export async function createKillInstanceSessionTask(
       try {
         return await client.call("CreateKillInstanceSessionTask", params, {
           hints: CREATE_KILL_INSTANCE_SESSION_TASK_ERRORS,
+          statusCodes: DAS_STATUS_CODES,
           retry: false,
         });
       } catch (err) {

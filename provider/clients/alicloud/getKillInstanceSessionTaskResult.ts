@@ -9,6 +9,7 @@
  */
 import type { ErrorHints } from "../../errors/alicloud";
 import type { AlicloudRpcClient } from "./client";
+import { DAS_STATUS_CODES } from "./createKillInstanceSessionTask";
 
 /** Request. */
 export interface GetKillInstanceSessionTaskResultRequest {
@@ -177,7 +178,7 @@ export async function getKillInstanceSessionTaskResult(
   const { body } = await client.call(
     "GetKillInstanceSessionTaskResult",
     { InstanceId: req.instanceId, NodeId: req.nodeId, TaskId: req.taskId },
-    { hints: GET_KILL_INSTANCE_SESSION_TASK_RESULT_ERRORS },
+    { hints: GET_KILL_INSTANCE_SESSION_TASK_RESULT_ERRORS, statusCodes: DAS_STATUS_CODES },
   );
   const data = body.Data;
   if (data === null || typeof data !== "object" || Array.isArray(data)) {

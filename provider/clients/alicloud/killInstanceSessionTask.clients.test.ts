@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { AlicloudApiError, ALICLOUD_API_ERROR, businessFailureCode } from "../../errors/alicloud";
+import { AlicloudApiError, ALICLOUD_API_ERROR, failureOf } from "../../errors/alicloud";
 import { createAlicloudClient, type AlicloudRpcClient, type CallOptions, type RpcResult } from "./client";
 import {
   createKillInstanceSessionTask,
   createKillInstanceSessionTaskParams,
+  DAS_STATUS_CODES,
   isRetriedForCreate,
   parseTaskIds,
   toJsonArrayParam,
@@ -249,7 +250,7 @@ describe("GetKillInstanceSessionTaskResult parsing", () => {
   });
 });
 
-describe("business failure codes", () => {
+describe("failure codes, either form", () => {
   test.each([
     [
       { Code: 400, Message: "InvalidParams: The task t-1 does not exist." },
@@ -258,24 +259,41 @@ describe("business failure codes", () => {
     ],
     [{ Code: "400", Message: "NoPermission: denied" }, "NoPermission", "denied"],
     [{ Code: "InvalidParam", Message: "bad" }, "InvalidParam", "bad"],
+    // Only the status: the code DAS's table gives it.
+    [
+      { Code: 400, Message: "The instance rm-x does not exist." },
+      "InvalidParams",
+      "The instance rm-x does not exist.",
+    ],
+    [{ Code: 403, Message: "NoPermission" }, "NoPermission", ""],
     [{ Code: 500, Message: "something broke" }, "HTTP500", "something broke"],
+    // DAS's own negative codes stay as sent (Alibaba's Terraform provider matches on "-404").
+    [{ Code: -404, Message: "not found" }, "-404", "not found"],
     [{ Message: "no code at all" }, "UnknownError", "no code at all"],
   ])("%j -> %s", (body, code, message) => {
-    expect(businessFailureCode({ Success: false, ...body })).toEqual({ code, message });
+    expect(failureOf({ Success: false, ...body }, undefined, {}, DAS_STATUS_CODES)).toEqual({
+      code,
+      message,
+    });
   });
 });
 
-describe("DAS business failures inside HTTP 200 (through the real client, on loopback)", () => {
+describe("DAS failures, either form (through the real client, on loopback)", () => {
   let server: Server;
   let endpoint: string;
   let nextBody: Record<string, unknown>;
+  /** The HTTP status of the next answer: 200 for DAS's business form. */
+  let nextStatus = 200;
   const seen: string[] = [];
 
   beforeAll(async () => {
     server = createServer((req: IncomingMessage, res) => {
       seen.push(req.url ?? "");
       const text = JSON.stringify(nextBody);
-      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+      res.writeHead(nextStatus, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(text),
+      });
       res.end(text);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -312,7 +330,8 @@ describe("DAS business failures inside HTTP 200 (through the real client, on loo
     expect(error).toMatchObject({
       code: "InvalidParams",
       requestId: "REQ-42",
-      httpStatus: 200,
+      // DAS's Code is "the HTTP status code returned": the error reads as an HTTP 400 one.
+      httpStatus: 400,
       cloudMessage: "instance not found",
     });
     expect(error.message).toContain("CreateKillInstanceSessionTask failed with InvalidParams");
@@ -333,5 +352,68 @@ describe("DAS business failures inside HTTP 200 (through the real client, on loo
       requestId: "REQ-43",
       message: expect.stringContaining("hdm:GetKillInstanceSessionTaskResult"),
     });
+  });
+
+  const create = () =>
+    caught(
+      createKillInstanceSessionTask(das(), {
+        instanceId: "rm-nope",
+        dbUser: "ops",
+        dbUserPassword: "pw",
+        killAllSessions: true,
+      }),
+    );
+  const get = () => caught(getKillInstanceSessionTaskResult(das(), { instanceId: "rm-a", taskId: "t-1" }));
+
+  test.each([
+    [
+      "CreateKillInstanceSessionTask",
+      400,
+      "InvalidParams",
+      "The instance rm-nope does not exist.",
+      "check instanceId/nodeId",
+      create,
+    ],
+    [
+      "CreateKillInstanceSessionTask",
+      403,
+      "NoPermission",
+      "You are not authorized to do this action.",
+      "hdm:CreateKillInstanceSessionTask",
+      create,
+    ],
+    [
+      "GetKillInstanceSessionTaskResult",
+      400,
+      "InvalidParams",
+      "The task t-1 does not exist.",
+      "check the instance, node and task ids",
+      get,
+    ],
+    [
+      "GetKillInstanceSessionTaskResult",
+      403,
+      "NoPermission",
+      "You are not authorized to do this action.",
+      "hdm:GetKillInstanceSessionTaskResult",
+      get,
+    ],
+  ])("%s %i %s: one error, the same words", async (operation, status, code, message, hint, call) => {
+    // The gateway's form: the HTTP status and the usual Alibaba error body.
+    nextStatus = status;
+    nextBody = { RequestId: "REQ-7", HostId: "das.cn-shanghai.aliyuncs.com", Code: code, Message: message };
+    const fromHttp = await call();
+    // DAS's business form: HTTP 200, Success false, the status in Code, the code in Message.
+    nextStatus = 200;
+    nextBody = { RequestId: "REQ-7", Code: status, Message: `${code}: ${message}`, Success: false };
+    const fromBody = await call();
+    for (const error of [fromHttp, fromBody]) {
+      expect(error.name).toBe(ALICLOUD_API_ERROR);
+      expect(error).toMatchObject({ code, requestId: "REQ-7", httpStatus: status, cloudMessage: message });
+      expect(error.message).toContain(`${operation} failed with ${code} (HTTP ${status}, request id REQ-7`);
+      expect(error.message).toContain(`: ${message.replace(/\.$/, "")}. ${error.hint}`);
+      expect(error.hint).toContain(hint);
+    }
+    expect(fromBody.message).toBe(fromHttp.message);
   });
 });
