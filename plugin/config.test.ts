@@ -54,10 +54,12 @@ describe("plugin configuration", () => {
     expect(pluginKeyFor("sessions:localCloud")).toBe("sessions:localCloud");
   });
 
-  test("schema.json's config and provider inputs are the plugin's variables, keys secret", () => {
+  test("schema.json's config and provider inputs are the plugin's variables (inputs also the tunnels), keys secret", () => {
     const schema = generateSchema(path.resolve(__dirname, ".."));
+    const names = PLUGIN_CONFIG.map((v) => v.name);
+    expect(Object.keys(schema.config.variables)).toEqual(names);
+    expect(Object.keys(schema.provider.inputProperties)).toEqual([...names, "awsTunnel", "alicloudTunnel"]);
     for (const section of [schema.config.variables, schema.provider.inputProperties]) {
-      expect(Object.keys(section)).toEqual(PLUGIN_CONFIG.map((v) => v.name));
       for (const v of PLUGIN_CONFIG)
         expect({ name: v.name, secret: section[v.name].secret === true }).toEqual({
           name: v.name,

@@ -106,22 +106,28 @@ test("an input sent as secret stays secret in check's inputs", async () => {
   expect(isSecret(result.inputs.commandLine)).toBe(true);
 });
 
-test("checkConfig seals the keys typed without --secret and names bad keys", () => {
-  const ok = plugin.checkConfig({
-    alicloudAccessKey: "LTAIx",
-    alicloudSecretKey: "s",
-    alicloudRegion: REGION,
-  });
+test("checkConfig seals the keys typed without --secret and names bad keys", async () => {
+  const ok = await plugin.checkConfig(
+    {},
+    {
+      alicloudAccessKey: "LTAIx",
+      alicloudSecretKey: "s",
+      alicloudRegion: REGION,
+    },
+  );
   expect(ok.failures).toEqual([]);
   expect(isSecret(ok.inputs.alicloudAccessKey)).toBe(true);
   expect(isSecret(ok.inputs.alicloudSecretKey)).toBe(true);
   expect(ok.inputs.alicloudRegion).toBe(REGION);
 
-  const bad = plugin.checkConfig({
-    alicloudAccessKey: "LTAIx",
-    localcloud: "http://x",
-    ecsEndpoint: "ftp://x",
-  });
+  const bad = await plugin.checkConfig(
+    {},
+    {
+      alicloudAccessKey: "LTAIx",
+      localcloud: "http://x",
+      ecsEndpoint: "ftp://x",
+    },
+  );
   expect(bad.failures.map((f) => f.property).sort()).toEqual([
     "alicloudSecretKey",
     "ecsEndpoint",

@@ -14,6 +14,8 @@ import { PROVIDER_PROPERTY, URN_PROPERTY } from "../provider/inputs";
 import { dynamicConfigSource, PLUGIN_CONFIG, pluginKeyFor, SECRET_CONFIG_NAMES } from "./config";
 import { buildDoors, type Door, type LifecycleFactories } from "./doors";
 import { reveal, sealKeys, secretKeys } from "./secrets";
+import { TUNNEL_ENDPOINT_TYPE } from "../provider/schemas/tunnel";
+import { checkTunnelConfig, TUNNEL_CONFIG_KEYS, tunnelEndpointLifecycle, TunnelHost } from "./tunnels";
 
 /** A failure of the provider configuration, named by its `sessions:` key. */
 export interface ConfigFailure {
@@ -25,10 +27,13 @@ export interface ConfigFailure {
 export interface SessionsPlugin {
   /** What `provider.main` serves. */
   provider: pulumiProvider.Provider;
-  /** CheckConfig: validates the `sessions:*` values and marks the secret ones. */
-  checkConfig(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: ConfigFailure[] };
-  /** Configure: hands the values to every lifecycle. */
-  configure(values: Record<string, unknown>): Promise<void>;
+  /** CheckConfig: validates the `sessions:*` values (and a tunnel) and marks the secret ones. */
+  checkConfig(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<{ inputs: Record<string, unknown>; failures: ConfigFailure[] }>;
+  /** Configure: hands the values to every lifecycle, and opens the tunnel they hold, if any. */
+  configure(values: Record<string, unknown>, urn?: string): Promise<void>;
 }
 
 export interface SessionsPluginOptions {
@@ -40,11 +45,14 @@ export interface SessionsPluginOptions {
   env?: Environment;
   /** Lifecycle factories (default: the real ones). */
   lifecycles?: LifecycleFactories;
+  /** Where tunnels are held (default: one for this process). */
+  tunnels?: TunnelHost;
 }
 
 /** Keys the engine itself may add to a provider's inputs. */
 const ENGINE_KEYS = new Set(["version", "pluginDownloadURL"]);
 const KNOWN_CONFIG = new Set(PLUGIN_CONFIG.map((v) => v.name));
+const KNOWN_INPUTS = new Set([...KNOWN_CONFIG, ...TUNNEL_CONFIG_KEYS]);
 /** The dynamic providers' key names, longest first, to rename them in messages. */
 const DYNAMIC_KEYS = PLUGIN_CONFIG.map((v) => v.dynamicKey)
   .filter((k) => pluginKeyFor(k) !== k)
@@ -73,6 +81,13 @@ export function typeOfUrn(urn: string): string {
 export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPlugin {
   const env = options.env ?? process.env;
   const doors = buildDoors(options.lifecycles);
+  const tunnels = options.tunnels ?? new TunnelHost();
+  doors.set(TUNNEL_ENDPOINT_TYPE, {
+    token: TUNNEL_ENDPOINT_TYPE,
+    lifecycle: tunnelEndpointLifecycle(tunnels),
+    passUrn: false,
+    secretProperties: [],
+  });
 
   function door(urn: string): Door {
     const type = typeOfUrn(urn);
@@ -187,24 +202,31 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
   return {
     provider,
 
-    checkConfig(news) {
+    async checkConfig(olds, news) {
       const values = plain(news);
       const failures: ConfigFailure[] = Object.keys(values)
-        .filter((k) => !KNOWN_CONFIG.has(k) && !ENGINE_KEYS.has(k) && !k.startsWith("__"))
+        .filter((k) => !KNOWN_INPUTS.has(k) && !ENGINE_KEYS.has(k) && !k.startsWith("__"))
         .map((k) => ({
           property: k,
           reason: `sessions:${k} is not a configuration key of this provider; known keys: ${[...KNOWN_CONFIG].join(", ")}.`,
         }));
       failures.push(...validateConfig(dynamicConfigSource(values)));
+      const tunnel = await checkTunnelConfig(plain(olds), news);
+      failures.push(...tunnel.failures);
       // Secret in state whatever the user typed (`pulumi config set` without --secret).
-      return { inputs: sealKeys(news, SECRET_CONFIG_NAMES), failures };
+      return { inputs: sealKeys(tunnel.inputs, SECRET_CONFIG_NAMES), failures };
     },
 
-    async configure(values) {
+    async configure(values, urn) {
       const source = dynamicConfigSource(plain(values));
       const request = { config: source } as unknown as dynamic.ConfigureRequest;
       try {
         for (const d of doors.values()) await d.lifecycle.configure?.(request);
+        await tunnels.configure(
+          plain(values),
+          source,
+          urn ?? "urn:pulumi:unknown::unknown::pulumi:providers:sessions::default",
+        );
       } catch (err) {
         if (err instanceof Error) err.message = inPluginTerms(err.message);
         throw err;

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as pulumiProvider from "@pulumi/pulumi/provider";
 import { canonicalJson } from "../provider/inputs";
 import type { SessionsPlugin } from "./provider";
+import { TUNNEL_DRY_RUN_INPUT } from "../provider/schemas/tunnel";
 import { reveal } from "./secrets";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the modules `main` itself uses, by path */
@@ -22,6 +23,7 @@ const structProto = require(
 );
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+type Bag = Record<string, unknown>;
 type Callback = (err: unknown, value?: unknown) => void;
 type Call = { request: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -41,10 +43,11 @@ export function configureValues(args: Record<string, unknown> | undefined, varia
 /** The configuration handlers added to `main`'s service implementation. */
 function configHandlers(plugin: SessionsPlugin, base: Record<string, (call: Call, cb: Callback) => void>) {
   return {
-    checkConfig(call: Call, callback: Callback) {
+    async checkConfig(call: Call, callback: Callback) {
       try {
+        const olds = (call.request.getOlds()?.toJavaScript() ?? {}) as Record<string, unknown>;
         const news = (call.request.getNews()?.toJavaScript() ?? {}) as Record<string, unknown>;
-        const { inputs, failures } = plugin.checkConfig(news);
+        const { inputs, failures } = await plugin.checkConfig(olds, news);
         const resp = new providerProto.CheckResponse();
         resp.setInputs(structProto.Struct.fromJavaScript(inputs));
         resp.setFailuresList(
@@ -61,8 +64,13 @@ function configHandlers(plugin: SessionsPlugin, base: Record<string, (call: Call
       }
     },
     diffConfig(call: Call, callback: Callback) {
-      const olds = reveal(call.request.getOlds()?.toJavaScript() ?? {});
-      const news = reveal(call.request.getNews()?.toJavaScript() ?? {});
+      // A preview's dry-run mark is not a change of the tunnel.
+      const { [TUNNEL_DRY_RUN_INPUT]: _o, ...olds } = reveal(
+        call.request.getOlds()?.toJavaScript() ?? {},
+      ) as Bag;
+      const { [TUNNEL_DRY_RUN_INPUT]: _n, ...news } = reveal(
+        call.request.getNews()?.toJavaScript() ?? {},
+      ) as Bag;
       const resp = new providerProto.DiffResponse();
       // A new key, region or endpoint changes how later calls are made, never what exists: no replacement.
       resp.setChanges(
@@ -75,7 +83,7 @@ function configHandlers(plugin: SessionsPlugin, base: Record<string, (call: Call
     configure(call: Call, callback: Callback) {
       const args = call.request.getArgs()?.toJavaScript() as Record<string, unknown> | undefined;
       const variables = new Map<string, string>(call.request.getVariablesMap().entries());
-      plugin.configure(configureValues(args, variables)).then(
+      plugin.configure(configureValues(args, variables), call.request.getUrn?.() || undefined).then(
         () => base.configure(call, callback),
         (err: unknown) => callback(err),
       );

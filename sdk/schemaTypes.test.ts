@@ -10,6 +10,7 @@ import type * as ssm from "../provider/schemas/ssmSession";
 import type * as ssmRevocation from "../provider/schemas/ssmSessionRevocation";
 import type * as terminal from "../provider/schemas/terminalSession";
 import type * as terminalRevocation from "../provider/schemas/terminalSessionRevocation";
+import type * as tunnel from "../provider/schemas/tunnel";
 import { PUBLIC_TYPES } from "../scripts/schema/publicTypes";
 
 /** True only when TypeScript sees the two types as identical. */
@@ -35,6 +36,8 @@ const same = {
   SsmSessionInputs: true,
   SsmSessionRevocationInputs: true,
   RevocationSession: true,
+  AwsTunnelInputs: true,
+  AlicloudTunnelInputs: true,
 } satisfies {
   TerminalSessionInputs: Same<generated.TerminalSessionInputs, terminal.TerminalSessionInputs>;
   TerminalSessionEncryptionOptions: Same<
@@ -57,6 +60,8 @@ const same = {
     ssmRevocation.SsmSessionRevocationInputs
   >;
   RevocationSession: Same<generated.RevocationSession, revocation.RevocationSession>;
+  AwsTunnelInputs: Same<generated.AwsTunnelInputs, tunnel.AwsTunnelInputs>;
+  AlicloudTunnelInputs: Same<generated.AlicloudTunnelInputs, tunnel.AlicloudTunnelInputs>;
 };
 
 test("every printed public type is checked against its zod-inferred original", () => {

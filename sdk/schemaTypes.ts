@@ -424,3 +424,53 @@ export type RevocationSession = {
    */
   spareReason?: string;
 };
+
+/** AwsTunnelInputs */
+export type AwsTunnelInputs = {
+  /**
+   * The managed node the session runs on (`Target`): an instance id `i-...` or `mi-...`.
+   */
+  target: string;
+  /**
+   * The port on the node, or on `remoteHost` (the document's `portNumber`).
+   */
+  remotePort: number;
+  /**
+   * A host the node reaches (a private database endpoint, an IP): the session forwards there
+   * (`AWS-StartPortForwardingSessionToRemoteHost`). Default: the node itself.
+   */
+  remoteHost?: string;
+  localPort?: number;
+  /**
+   * The node's region. Default: the stack's `aws:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`.
+   */
+  region?: string;
+  openOnPreview?: boolean;
+};
+
+/** AlicloudTunnelInputs */
+export type AlicloudTunnelInputs = {
+  /**
+   * The ECS instance the session runs on (`InstanceId`).
+   */
+  instanceId: string;
+  /**
+   * The port on the instance, or on `targetServer` (`PortNumber`).
+   */
+  portNumber: number;
+  /**
+   * A server in the instance's VPC (a private RDS endpoint, an IP) to forward to
+   * (`TargetServer`), at most 128 characters. Default: the instance itself.
+   */
+  targetServer?: string;
+  localPort?: number;
+  /**
+   * The instance's region. Default: the stack's `alicloud:region`.
+   */
+  region?: string;
+  /**
+   * Network of the session's URL: `Internet` (default) or `Intranet` (from inside the VPC).
+   */
+  connectionType?: "Internet" | "Intranet";
+  openOnPreview?: boolean;
+};

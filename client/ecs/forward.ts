@@ -36,7 +36,15 @@ export interface EcsForward {
   close(): Promise<void>;
 }
 
-export async function forwardPort(url: string, options: EcsForwardOptions = {}): Promise<EcsForward> {
+/**
+ * Listens locally and forwards each connection through the session at `url`: a WebSocket URL,
+ * or a function asked for one at each connection (a tunnel renews its session as URLs age).
+ */
+export async function forwardPort(
+  url: string | (() => Promise<string>),
+  options: EcsForwardOptions = {},
+): Promise<EcsForward> {
+  const urlFor = typeof url === "string" ? async () => url : url;
   const sockets = new Set<Socket>();
   const channels = new Set<EcsChannel>();
   const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
@@ -63,7 +71,7 @@ export async function forwardPort(url: string, options: EcsForwardOptions = {}):
     let channel: EcsChannel;
     try {
       channel = await EcsChannel.open(
-        url,
+        await urlFor(),
         {
           onOutput(data) {
             release();

@@ -8,6 +8,12 @@ import * as path from "node:path";
 import { z } from "zod";
 import { catalog, type CatalogEntry } from "../../provider/catalog";
 import { PLUGIN_CONFIG } from "../../plugin/config";
+import {
+  alicloudTunnelSchema,
+  awsTunnelSchema,
+  TUNNEL_ENDPOINT_TYPE,
+  TUNNEL_INPUTS,
+} from "../../provider/schemas/tunnel";
 import { classDoc, schemaDocs, type ObjectDocs } from "./docComments";
 
 /** A property of the Pulumi package schema. */
@@ -186,6 +192,37 @@ function configVariables(): Record<string, PulumiProperty> {
   );
 }
 
+/** An explicit provider's tunnel inputs (provider/schemas/tunnel.ts), with their object types. */
+function tunnelProperties(repoRoot: string, types: Record<string, PulumiObjectType>) {
+  const docs = schemaDocs(path.join(repoRoot, "provider", "schemas", "tunnel.ts"));
+  const builder = new SchemaBuilder("sessions:index", docs);
+  const tunnels: Array<[string, z.ZodType, string, string]> = [
+    [
+      TUNNEL_INPUTS.aws,
+      awsTunnelSchema,
+      "awsTunnelSchema",
+      "Makes this provider a tunnel: a local port forwarding through an AWS Session Manager session while the engine runs (docs/tunnels.md).",
+    ],
+    [
+      TUNNEL_INPUTS.alicloud,
+      alicloudTunnelSchema,
+      "alicloudTunnelSchema",
+      "Makes this provider a tunnel: a local port forwarding through an ECS Session Manager session while the engine runs (docs/tunnels.md).",
+    ],
+  ];
+  const out: Record<string, PulumiProperty> = {};
+  for (const [name, schema, constName, description] of tunnels) {
+    out[name] = builder.property(
+      toJson(schema, "input"),
+      typeNameOf(constName),
+      docs[constName],
+      description,
+    );
+  }
+  Object.assign(types, builder.types);
+  return out;
+}
+
 /** The whole package schema. */
 export function generateSchema(repoRoot: string): PulumiSchema {
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
@@ -196,6 +233,20 @@ export function generateSchema(repoRoot: string): PulumiSchema {
   const types: Record<string, PulumiObjectType> = {};
   const resources: Record<string, PulumiResource> = {};
   for (const entry of catalog) resources[entry.token] = resourceSchema(entry, repoRoot, types);
+  const tunnels = tunnelProperties(repoRoot, types);
+  resources[TUNNEL_ENDPOINT_TYPE] = {
+    description:
+      "Where a tunnel listens. Declare one with a tunnel provider (`awsTunnel` or `alicloudTunnel`) as its provider and give its `host` and `port` to the resources that use the tunnel: they then depend on it, and `refresh` and `destroy` start the tunnel before them (docs/tunnels.md).",
+    inputProperties: {},
+    properties: {
+      host: {
+        type: "string",
+        description: "The address to connect to: 127.0.0.1 (the tunnel listens on loopback only).",
+      },
+      port: { type: "integer", description: "The tunnel's local port." },
+    },
+    required: ["host", "port"],
+  };
   return {
     name: "sessions",
     displayName: "Sessions",
@@ -205,8 +256,9 @@ export function generateSchema(repoRoot: string): PulumiSchema {
     license: pkg.license,
     config: { variables: configVariables() },
     provider: {
-      description: "The sessions provider: credentials, regions and endpoints for the resources it manages.",
-      inputProperties: configVariables(),
+      description:
+        "The sessions provider: credentials, regions and endpoints for the resources it manages; with `awsTunnel` or `alicloudTunnel`, also a tunnel.",
+      inputProperties: { ...configVariables(), ...tunnels },
     },
     types: Object.fromEntries(Object.entries(types).sort(([a], [b]) => a.localeCompare(b))),
     resources,

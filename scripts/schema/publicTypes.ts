@@ -23,6 +23,8 @@ export const PUBLIC_TYPES: readonly { name: string; module: string }[] = [
   { name: "SsmSessionInputs", module: "ssmSession" },
   { name: "SsmSessionRevocationInputs", module: "ssmSessionRevocation" },
   { name: "RevocationSession", module: "revocation" },
+  { name: "AwsTunnelInputs", module: "tunnel" },
+  { name: "AlicloudTunnelInputs", module: "tunnel" },
 ];
 
 /** The file the types are written to, relative to the repo root. */

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { catalog } from "../../provider/catalog";
+import { TUNNEL_ENDPOINT_TYPE } from "../../provider/schemas/tunnel";
 import { generateSchema } from "./generate";
 import { staleFiles, type Formatter } from "./write";
 
@@ -21,7 +22,10 @@ describe("schema.json", () => {
   });
 
   test("describes every resource of the catalog, and every type it references exists", () => {
-    expect(Object.keys(schema.resources).sort()).toEqual(catalog.map((e) => e.token).sort());
+    // The catalog's resources, and the endpoint a tunnel provider serves.
+    expect(Object.keys(schema.resources).sort()).toEqual(
+      [...catalog.map((e) => e.token), TUNNEL_ENDPOINT_TYPE].sort(),
+    );
     const refs = JSON.stringify(schema).match(/#\/types\/[^"]+/g) ?? [];
     for (const ref of refs) expect(schema.types).toHaveProperty([ref.slice("#/types/".length)]);
   });

@@ -7,3 +7,4 @@ export {
 } from "./terminalSession";
 export * from "./killInstanceSessionTask";
 export * from "./terminalSessionRevocation";
+export { Tunnel, type TunnelArgs } from "./tunnel";

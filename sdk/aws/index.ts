@@ -5,3 +5,4 @@ export {
   type SsmSessionRevocationArgs,
   type RevokedSession,
 } from "./ssmSessionRevocation";
+export { Tunnel, type TunnelArgs } from "./tunnel";

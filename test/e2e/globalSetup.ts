@@ -36,6 +36,7 @@ export default function globalSetup(): void {
     "@pulumi/pulumi": pulumiVersion,
     // What the test programs and examples import besides the package.
     "@pulumi/alicloud": lockedVersion("@pulumi/alicloud"),
+    mysql2: lockedVersion("mysql2"),
   });
   process.env.PULUMI_SESSIONS_PROGRAM_ROOT = root;
 }

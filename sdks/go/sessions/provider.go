@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The sessions provider: credentials, regions and endpoints for the resources it manages.
+// The sessions provider: credentials, regions and endpoints for the resources it manages; with `awsTunnel` or `alicloudTunnel`, also a tunnel.
 type Provider struct {
 	pulumi.ProviderResourceState
 }
@@ -61,6 +61,8 @@ type providerArgs struct {
 	AlicloudSecretKey *string `pulumi:"alicloudSecretKey"`
 	// STS token for temporary Alibaba Cloud keys (like `alicloud:securityToken`).
 	AlicloudSecurityToken *string `pulumi:"alicloudSecurityToken"`
+	// Makes this provider a tunnel: a local port forwarding through an ECS Session Manager session while the engine runs (docs/tunnels.md).
+	AlicloudTunnel *AlicloudTunnel `pulumi:"alicloudTunnel"`
 	// AWS access key id (like `aws:accessKey`); set together with `awsSecretKey`.
 	AwsAccessKey *string `pulumi:"awsAccessKey"`
 	// Profile of the shared AWS config and credentials files (like `aws:profile`), used when no keys are set.
@@ -71,6 +73,8 @@ type providerArgs struct {
 	AwsSecretKey *string `pulumi:"awsSecretKey"`
 	// AWS session token for temporary keys (like `aws:token`).
 	AwsToken *string `pulumi:"awsToken"`
+	// Makes this provider a tunnel: a local port forwarding through an AWS Session Manager session while the engine runs (docs/tunnels.md).
+	AwsTunnel *AwsTunnel `pulumi:"awsTunnel"`
 	// Alibaba Cloud DAS endpoint override, `scheme://host[:port]`.
 	DasEndpoint *string `pulumi:"dasEndpoint"`
 	// Alibaba Cloud ECS endpoint override, `scheme://host[:port]`.
@@ -93,6 +97,8 @@ type ProviderArgs struct {
 	AlicloudSecretKey pulumi.StringPtrInput
 	// STS token for temporary Alibaba Cloud keys (like `alicloud:securityToken`).
 	AlicloudSecurityToken pulumi.StringPtrInput
+	// Makes this provider a tunnel: a local port forwarding through an ECS Session Manager session while the engine runs (docs/tunnels.md).
+	AlicloudTunnel AlicloudTunnelPtrInput
 	// AWS access key id (like `aws:accessKey`); set together with `awsSecretKey`.
 	AwsAccessKey pulumi.StringPtrInput
 	// Profile of the shared AWS config and credentials files (like `aws:profile`), used when no keys are set.
@@ -103,6 +109,8 @@ type ProviderArgs struct {
 	AwsSecretKey pulumi.StringPtrInput
 	// AWS session token for temporary keys (like `aws:token`).
 	AwsToken pulumi.StringPtrInput
+	// Makes this provider a tunnel: a local port forwarding through an AWS Session Manager session while the engine runs (docs/tunnels.md).
+	AwsTunnel AwsTunnelPtrInput
 	// Alibaba Cloud DAS endpoint override, `scheme://host[:port]`.
 	DasEndpoint pulumi.StringPtrInput
 	// Alibaba Cloud ECS endpoint override, `scheme://host[:port]`.

@@ -7,6 +7,8 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .provider import *
+from .tunnel_endpoint import *
+from ._inputs import *
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:
@@ -41,6 +43,14 @@ _utilities.register(
   "classes": {
    "sessions:aws:SsmSession": "SsmSession",
    "sessions:aws:SsmSessionRevocation": "SsmSessionRevocation"
+  }
+ },
+ {
+  "pkg": "sessions",
+  "mod": "index",
+  "fqn": "pulumi_sessions",
+  "classes": {
+   "sessions:index:TunnelEndpoint": "TunnelEndpoint"
   }
  }
 ]

@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._inputs import *
 
 __all__ = ['ProviderArgs', 'Provider']
 
@@ -24,11 +25,13 @@ class ProviderArgs:
                  alicloud_region: pulumi.Input[Optional[_builtins.str]] = None,
                  alicloud_secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  alicloud_security_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 alicloud_tunnel: pulumi.Input[Optional['AlicloudTunnelArgs']] = None,
                  aws_access_key: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_profile: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_region: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 aws_tunnel: pulumi.Input[Optional['AwsTunnelArgs']] = None,
                  das_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  ecs_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  local_cloud: pulumi.Input[Optional[_builtins.str]] = None,
@@ -41,11 +44,13 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] alicloud_region: Default Alibaba Cloud region for resources that set none (like `alicloud:region`); else `ALICLOUD_REGION`, `ALIBABA_CLOUD_REGION`.
         :param pulumi.Input[_builtins.str] alicloud_secret_key: Alibaba Cloud AccessKey secret (like `alicloud:secretKey`).
         :param pulumi.Input[_builtins.str] alicloud_security_token: STS token for temporary Alibaba Cloud keys (like `alicloud:securityToken`).
+        :param pulumi.Input['AlicloudTunnelArgs'] alicloud_tunnel: Makes this provider a tunnel: a local port forwarding through an ECS Session Manager session while the engine runs (docs/tunnels.md).
         :param pulumi.Input[_builtins.str] aws_access_key: AWS access key id (like `aws:accessKey`); set together with `awsSecretKey`.
         :param pulumi.Input[_builtins.str] aws_profile: Profile of the shared AWS config and credentials files (like `aws:profile`), used when no keys are set.
         :param pulumi.Input[_builtins.str] aws_region: Default AWS region for resources that set none (like `aws:region`); else `AWS_REGION`, `AWS_DEFAULT_REGION`.
         :param pulumi.Input[_builtins.str] aws_secret_key: AWS secret access key (like `aws:secretKey`).
         :param pulumi.Input[_builtins.str] aws_token: AWS session token for temporary keys (like `aws:token`).
+        :param pulumi.Input['AwsTunnelArgs'] aws_tunnel: Makes this provider a tunnel: a local port forwarding through an AWS Session Manager session while the engine runs (docs/tunnels.md).
         :param pulumi.Input[_builtins.str] das_endpoint: Alibaba Cloud DAS endpoint override, `scheme://host[:port]`.
         :param pulumi.Input[_builtins.str] ecs_endpoint: Alibaba Cloud ECS endpoint override, `scheme://host[:port]`.
         :param pulumi.Input[_builtins.str] local_cloud: The local cloud's URL (`pulumi-sessions local`): every endpoint at once; the specific endpoint keys win over it.
@@ -61,6 +66,8 @@ class ProviderArgs:
             pulumi.set(__self__, "alicloud_secret_key", alicloud_secret_key)
         if alicloud_security_token is not None:
             pulumi.set(__self__, "alicloud_security_token", alicloud_security_token)
+        if alicloud_tunnel is not None:
+            pulumi.set(__self__, "alicloud_tunnel", alicloud_tunnel)
         if aws_access_key is not None:
             pulumi.set(__self__, "aws_access_key", aws_access_key)
         if aws_profile is not None:
@@ -71,6 +78,8 @@ class ProviderArgs:
             pulumi.set(__self__, "aws_secret_key", aws_secret_key)
         if aws_token is not None:
             pulumi.set(__self__, "aws_token", aws_token)
+        if aws_tunnel is not None:
+            pulumi.set(__self__, "aws_tunnel", aws_tunnel)
         if das_endpoint is not None:
             pulumi.set(__self__, "das_endpoint", das_endpoint)
         if ecs_endpoint is not None:
@@ -141,6 +150,18 @@ class ProviderArgs:
         pulumi.set(self, "alicloud_security_token", value)
 
     @_builtins.property
+    @pulumi.getter(name="alicloudTunnel")
+    def alicloud_tunnel(self) -> pulumi.Input[Optional['AlicloudTunnelArgs']]:
+        """
+        Makes this provider a tunnel: a local port forwarding through an ECS Session Manager session while the engine runs (docs/tunnels.md).
+        """
+        return pulumi.get(self, "alicloud_tunnel")
+
+    @alicloud_tunnel.setter
+    def alicloud_tunnel(self, value: pulumi.Input[Optional['AlicloudTunnelArgs']]):
+        pulumi.set(self, "alicloud_tunnel", value)
+
+    @_builtins.property
     @pulumi.getter(name="awsAccessKey")
     def aws_access_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -199,6 +220,18 @@ class ProviderArgs:
     @aws_token.setter
     def aws_token(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "aws_token", value)
+
+    @_builtins.property
+    @pulumi.getter(name="awsTunnel")
+    def aws_tunnel(self) -> pulumi.Input[Optional['AwsTunnelArgs']]:
+        """
+        Makes this provider a tunnel: a local port forwarding through an AWS Session Manager session while the engine runs (docs/tunnels.md).
+        """
+        return pulumi.get(self, "aws_tunnel")
+
+    @aws_tunnel.setter
+    def aws_tunnel(self, value: pulumi.Input[Optional['AwsTunnelArgs']]):
+        pulumi.set(self, "aws_tunnel", value)
 
     @_builtins.property
     @pulumi.getter(name="dasEndpoint")
@@ -260,18 +293,20 @@ class Provider(pulumi.ProviderResource):
                  alicloud_region: pulumi.Input[Optional[_builtins.str]] = None,
                  alicloud_secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  alicloud_security_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 alicloud_tunnel: pulumi.Input[Optional[Union['AlicloudTunnelArgs', 'AlicloudTunnelArgsDict']]] = None,
                  aws_access_key: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_profile: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_region: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 aws_tunnel: pulumi.Input[Optional[Union['AwsTunnelArgs', 'AwsTunnelArgsDict']]] = None,
                  das_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  ecs_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  local_cloud: pulumi.Input[Optional[_builtins.str]] = None,
                  ssm_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        The sessions provider: credentials, regions and endpoints for the resources it manages.
+        The sessions provider: credentials, regions and endpoints for the resources it manages; with `awsTunnel` or `alicloudTunnel`, also a tunnel.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -280,11 +315,13 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] alicloud_region: Default Alibaba Cloud region for resources that set none (like `alicloud:region`); else `ALICLOUD_REGION`, `ALIBABA_CLOUD_REGION`.
         :param pulumi.Input[_builtins.str] alicloud_secret_key: Alibaba Cloud AccessKey secret (like `alicloud:secretKey`).
         :param pulumi.Input[_builtins.str] alicloud_security_token: STS token for temporary Alibaba Cloud keys (like `alicloud:securityToken`).
+        :param pulumi.Input[Union['AlicloudTunnelArgs', 'AlicloudTunnelArgsDict']] alicloud_tunnel: Makes this provider a tunnel: a local port forwarding through an ECS Session Manager session while the engine runs (docs/tunnels.md).
         :param pulumi.Input[_builtins.str] aws_access_key: AWS access key id (like `aws:accessKey`); set together with `awsSecretKey`.
         :param pulumi.Input[_builtins.str] aws_profile: Profile of the shared AWS config and credentials files (like `aws:profile`), used when no keys are set.
         :param pulumi.Input[_builtins.str] aws_region: Default AWS region for resources that set none (like `aws:region`); else `AWS_REGION`, `AWS_DEFAULT_REGION`.
         :param pulumi.Input[_builtins.str] aws_secret_key: AWS secret access key (like `aws:secretKey`).
         :param pulumi.Input[_builtins.str] aws_token: AWS session token for temporary keys (like `aws:token`).
+        :param pulumi.Input[Union['AwsTunnelArgs', 'AwsTunnelArgsDict']] aws_tunnel: Makes this provider a tunnel: a local port forwarding through an AWS Session Manager session while the engine runs (docs/tunnels.md).
         :param pulumi.Input[_builtins.str] das_endpoint: Alibaba Cloud DAS endpoint override, `scheme://host[:port]`.
         :param pulumi.Input[_builtins.str] ecs_endpoint: Alibaba Cloud ECS endpoint override, `scheme://host[:port]`.
         :param pulumi.Input[_builtins.str] local_cloud: The local cloud's URL (`pulumi-sessions local`): every endpoint at once; the specific endpoint keys win over it.
@@ -297,7 +334,7 @@ class Provider(pulumi.ProviderResource):
                  args: Optional[ProviderArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The sessions provider: credentials, regions and endpoints for the resources it manages.
+        The sessions provider: credentials, regions and endpoints for the resources it manages; with `awsTunnel` or `alicloudTunnel`, also a tunnel.
 
         :param str resource_name: The name of the resource.
         :param ProviderArgs args: The arguments to use to populate this resource's properties.
@@ -319,11 +356,13 @@ class Provider(pulumi.ProviderResource):
                  alicloud_region: pulumi.Input[Optional[_builtins.str]] = None,
                  alicloud_secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  alicloud_security_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 alicloud_tunnel: pulumi.Input[Optional[Union['AlicloudTunnelArgs', 'AlicloudTunnelArgsDict']]] = None,
                  aws_access_key: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_profile: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_region: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  aws_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 aws_tunnel: pulumi.Input[Optional[Union['AwsTunnelArgs', 'AwsTunnelArgsDict']]] = None,
                  das_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  ecs_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  local_cloud: pulumi.Input[Optional[_builtins.str]] = None,
@@ -342,11 +381,13 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["alicloud_region"] = alicloud_region
             __props__.__dict__["alicloud_secret_key"] = None if alicloud_secret_key is None else pulumi.Output.secret(alicloud_secret_key)
             __props__.__dict__["alicloud_security_token"] = None if alicloud_security_token is None else pulumi.Output.secret(alicloud_security_token)
+            __props__.__dict__["alicloud_tunnel"] = pulumi.Output.from_input(alicloud_tunnel).apply(pulumi.runtime.to_json) if alicloud_tunnel is not None else None
             __props__.__dict__["aws_access_key"] = None if aws_access_key is None else pulumi.Output.secret(aws_access_key)
             __props__.__dict__["aws_profile"] = aws_profile
             __props__.__dict__["aws_region"] = aws_region
             __props__.__dict__["aws_secret_key"] = None if aws_secret_key is None else pulumi.Output.secret(aws_secret_key)
             __props__.__dict__["aws_token"] = None if aws_token is None else pulumi.Output.secret(aws_token)
+            __props__.__dict__["aws_tunnel"] = pulumi.Output.from_input(aws_tunnel).apply(pulumi.runtime.to_json) if aws_tunnel is not None else None
             __props__.__dict__["das_endpoint"] = das_endpoint
             __props__.__dict__["ecs_endpoint"] = ecs_endpoint
             __props__.__dict__["local_cloud"] = local_cloud
