@@ -148,6 +148,8 @@ export class SsmDataChannel {
 
   /** Sends stream data (keystrokes, port bytes), split into messages of at most 1024 bytes. */
   send(payloadType: SsmPayloadType, data: Buffer): void {
+    // Closing or closed: nothing would be acknowledged, and the resend timer would never stop.
+    if (this.ws.readyState > WebSocket.OPEN) return;
     for (let i = 0; i < data.length || (i === 0 && data.length === 0); i += MAX_PAYLOAD) {
       const sequence = this.sendSeq++;
       const frame = serialize({

@@ -23,6 +23,8 @@ let cloud: LocalCloud;
 let admin: AdminClient;
 let echo: Server;
 let echoPort: number;
+/** Connections the local cloud's data plane made to the echo server (closed at the end). */
+const echoSockets = new Set<import("node:net").Socket>();
 let journalDir: string;
 
 beforeAll(async () => {
@@ -34,7 +36,11 @@ beforeAll(async () => {
     ssm: { targets: [{ target: "i-0tunnelunit0001", region: "us-west-2" }] },
   });
   admin = new AdminClient(cloud);
-  echo = createServer((s) => s.pipe(s));
+  echo = createServer((s) => {
+    echoSockets.add(s);
+    s.once("close", () => echoSockets.delete(s));
+    s.pipe(s);
+  });
   await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
   echoPort = (echo.address() as { port: number }).port;
 });
@@ -42,6 +48,7 @@ beforeEach(() => {
   journalDir = fs.mkdtempSync(path.join(os.tmpdir(), "tunnel-journal-"));
 });
 afterAll(async () => {
+  for (const s of echoSockets) s.destroy();
   echo.close();
   await cloud.stop();
 });
