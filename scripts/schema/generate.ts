@@ -234,10 +234,9 @@ export function generateSchema(repoRoot: string): PulumiSchema {
   const resources: Record<string, PulumiResource> = {};
   for (const entry of catalog) resources[entry.token] = resourceSchema(entry, repoRoot, types);
   const tunnels = tunnelProperties(repoRoot, types);
-  resources[TUNNEL_ENDPOINT_TYPE] = {
+  const endpoint: Omit<PulumiResource, "inputProperties"> = {
     description:
       "Where a tunnel listens. Declare one with a tunnel provider (`awsTunnel` or `alicloudTunnel`) as its provider and give its `host` and `port` to the resources that use the tunnel: they then depend on it, and `refresh` and `destroy` start the tunnel before them (docs/tunnels.md).",
-    inputProperties: {},
     properties: {
       host: {
         type: "string",
@@ -246,7 +245,10 @@ export function generateSchema(repoRoot: string): PulumiSchema {
       port: { type: "integer", description: "The tunnel's local port." },
     },
     required: ["host", "port"],
-  };
+  }; // No inputProperties at all: the engine's schema model drops an empty map, and the plugin
+  // must serve the very document the CLI returns (`pulumi package get-schema`).
+  resources[TUNNEL_ENDPOINT_TYPE] = endpoint as PulumiResource;
+
   return {
     name: "sessions",
     displayName: "Sessions",
