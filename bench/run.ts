@@ -5,7 +5,7 @@
  *
  *   npm run bench                               every suite, default run counts (~10 min on 2 cores)
  *   npm run bench -- --runs 3 --cold-runs 5     fewer runs
- *   npm run bench -- --only coldStart,scaling   some suites (upDestroy, coldStart, scaling, portForward)
+ *   npm run bench -- --only coldStart,scaling   some suites (upDestroy, coldStart, scaling, portForward, plugin, tunnel)
  *
  * Options (or environment variables): --runs / BENCH_RUNS (up+destroy runs per variant, 5),
  * --transpile-only-runs / BENCH_TRANSPILE_ONLY_RUNS (attribution runs, 3; 0 skips),
@@ -13,6 +13,9 @@
  * --scaling-attribution-runs / BENCH_SCALING_ATTRIBUTION_RUNS (checkpoints off, 2; 0 skips),
  * --sizes / BENCH_SIZES (10,50,100), --transfer-mb / BENCH_TRANSFER_MB (port forward bulk
  * transfer, 64), --round-trips / BENCH_ROUND_TRIPS (1 KB round trips per arm, 500),
+ * --plugin-runs / BENCH_PLUGIN_RUNS (plugin vs dynamic up+destroy runs per arm, 3),
+ * --plugin-cold-runs / BENCH_PLUGIN_COLD_RUNS (plugin vs dynamic cold starts per door, 5),
+ * --tunnel-runs / BENCH_TUNNEL_RUNS (tunnel vs direct runs per arm and figure, 3),
  * --only / BENCH_ONLY.
  */
 import * as fs from "node:fs";
@@ -25,11 +28,13 @@ import { machineInfo } from "./lib/machine";
 import { renderMarkdown, type BenchReport } from "./lib/report";
 import type { SuiteResult } from "./lib/types";
 import { coldStartSuite } from "./suites/coldStart";
+import { pluginSuite } from "./suites/plugin";
 import { portForwardSuite } from "./suites/portForward";
 import { scalingSuite } from "./suites/scaling";
+import { tunnelSuite } from "./suites/tunnel";
 import { upDestroySuite } from "./suites/upDestroy";
 
-const SUITES = ["upDestroy", "coldStart", "scaling", "portForward"] as const;
+const SUITES = ["upDestroy", "coldStart", "scaling", "portForward", "plugin", "tunnel"] as const;
 type SuiteName = (typeof SUITES)[number];
 
 interface Settings {
@@ -41,6 +46,9 @@ interface Settings {
   sizes: number[];
   transferMB: number;
   roundTrips: number;
+  pluginRuns: number;
+  pluginColdRuns: number;
+  tunnelRuns: number;
   only: SuiteName[];
 }
 
@@ -85,8 +93,30 @@ export function parseSettings(argv: string[]): Settings {
       .sort((a, b) => a - b),
     transferMB: count(option(argv, "transfer-mb", "BENCH_TRANSFER_MB", "64"), "--transfer-mb", 1),
     roundTrips: count(option(argv, "round-trips", "BENCH_ROUND_TRIPS", "500"), "--round-trips", 10),
+    pluginRuns: count(option(argv, "plugin-runs", "BENCH_PLUGIN_RUNS", "3"), "--plugin-runs", 1),
+    pluginColdRuns: count(
+      option(argv, "plugin-cold-runs", "BENCH_PLUGIN_COLD_RUNS", "5"),
+      "--plugin-cold-runs",
+      1,
+    ),
+    tunnelRuns: count(option(argv, "tunnel-runs", "BENCH_TUNNEL_RUNS", "3"), "--tunnel-runs", 1),
     only: only as SuiteName[],
   };
+}
+
+/**
+ * A partial run (--only) keeps the figures of the suites it did not run from the last
+ * results.json, so RESULTS.md still lists every suite (each with its own measured duration).
+ */
+function withEarlierSuites(ran: SuiteResult[]): SuiteResult[] {
+  const file = path.join(__dirname, "results.json");
+  const earlier = fs.existsSync(file)
+    ? (JSON.parse(fs.readFileSync(file, "utf8")) as BenchReport).suites
+    : [];
+  const byName = new Map([...earlier, ...ran].map((s) => [s.suite, s]));
+  return [...byName.values()].sort(
+    (a, b) => SUITES.indexOf(a.suite as SuiteName) - SUITES.indexOf(b.suite as SuiteName),
+  );
 }
 
 async function main(): Promise<void> {
@@ -119,6 +149,8 @@ async function main(): Promise<void> {
         ecsBytes: 3 * 2 ** 20,
         roundTrips: settings.roundTrips,
       }),
+    plugin: () => pluginSuite({ runs: settings.pluginRuns, coldRuns: settings.pluginColdRuns }),
+    tunnel: () => tunnelSuite({ runs: settings.tunnelRuns }),
   };
   for (const name of SUITES) {
     if (!settings.only.includes(name)) continue;
@@ -126,6 +158,7 @@ async function main(): Promise<void> {
     report.suites.push(await run[name]());
   }
   report.durationMs = Date.now() - started;
+  report.suites = withEarlierSuites(report.suites);
   report.machine.loadAverage.end = Number(os.loadavg()[0].toFixed(2));
   fs.writeFileSync(path.join(__dirname, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
   // Formatted as `npm run lint` (prettier --check .) expects: prettier aligns Markdown tables.

@@ -4,6 +4,8 @@
  * any language. The engine starts it with its own address as the argument; it prints its port
  * and serves until stopped. Serves schema.json of the installed package unchanged.
  */
+// First: modules loaded after this one come from Node's compile cache (provider/compileCache.ts).
+import "../provider/compileCache";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createSessionsPlugin } from "./provider";

@@ -1,7 +1,8 @@
 /**
  * Loaded into every Node.js process of a bench run through NODE_OPTIONS=--require; acts only in
- * the dynamic provider process (`@pulumi/pulumi/cmd/dynamic-provider`). It wraps the gRPC
- * handlers of that process and appends one JSON line per event to $PULUMI_SESSIONS_PROBE_FILE:
+ * the provider processes: the dynamic provider (`@pulumi/pulumi/cmd/dynamic-provider`) and the
+ * plugin (`pulumi-resource-sessions`). It wraps the gRPC handlers of that process and appends
+ * one JSON line per event to $PULUMI_SESSIONS_PROBE_FILE:
  * `{pid, event, ms, origin}` with `ms` milliseconds since the process started
  * (`performance.timeOrigin`, taken by Node before any JavaScript runs). Events: `probe` (this file
  * runs), `listening` (the gRPC server is up), the first start and end of each RPC
@@ -15,7 +16,8 @@ const path = require("node:path");
 
 const file = process.env.PULUMI_SESSIONS_PROBE_FILE;
 const script = process.argv[1] || "";
-if (file && /cmd[\\/]dynamic-provider/.test(script)) {
+const provider = /cmd[\\/]dynamic-provider|pulumi-resource-sessions$|plugin[\\/]main\.js$/;
+if (file && provider.test(script)) {
   const seen = new Set();
   const write = (fields) => {
     const line = { pid: process.pid, ms: performance.now(), origin: performance.timeOrigin, ...fields };
@@ -36,11 +38,23 @@ if (file && /cmd[\\/]dynamic-provider/.test(script)) {
     }
   };
   record("probe");
-  // The dynamic provider's own copy of grpc-js: resolve it the way its script does.
-  const grpc = require(require.resolve("@grpc/grpc-js", { paths: [path.dirname(script)] }));
+  // The copy of grpc-js both serve through: @pulumi/pulumi's, found from the script's real place.
+  const from = path.dirname(fs.realpathSync(script));
+  const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [from] }));
+  const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
   const addService = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (service, implementation) {
-    for (const name of ["configure", "check", "diff", "create", "read", "update", "delete"]) {
+    for (const name of [
+      "getSchema",
+      "checkConfig",
+      "configure",
+      "check",
+      "diff",
+      "create",
+      "read",
+      "update",
+      "delete",
+    ]) {
       const handler = implementation[name];
       if (typeof handler !== "function") continue;
       implementation[name] = function (call, callback) {

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LocalCloud } from "../../emulator/server";
+import { summarize, type Summary } from "./stats";
 import { TestStack, uniqueSuffix } from "../../test/e2e/harness";
 import { repoRoot } from "../../test/e2e/paths";
 import {
@@ -48,7 +49,7 @@ export interface BenchStack {
   dispose(): Promise<void>;
 }
 
-function envFor(options: BenchStackOptions, probeFile: string): Record<string, string> {
+export function envFor(options: BenchStackOptions, probeFile: string): Record<string, string> {
   const env: Record<string, string> = { ...options.env };
   if (options.probe) {
     env.NODE_OPTIONS = `--require ${PROBE}`;
@@ -59,7 +60,7 @@ function envFor(options: BenchStackOptions, probeFile: string): Record<string, s
 }
 
 /** Scratch space of the bench (probe files), inside the repo's ignored `.work/`. */
-const scratchRoot = path.join(repoRoot, ".work", "bench");
+export const scratchRoot = path.join(repoRoot, ".work", "bench");
 
 /** A stack of `count` resources of `variant`. */
 export async function benchStack(
@@ -113,6 +114,67 @@ export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
   const result = await fn();
   return [result, performance.now() - started];
+}
+
+/** One arm of an up+destroy comparison. */
+export interface UpDestroyArm {
+  name: string;
+  /** A fresh stack for one run. */
+  stack: () => Promise<BenchStack>;
+  /** Runs between up and destroy, untimed (reading state sizes). */
+  afterUp?: (bench: BenchStack) => Promise<void>;
+}
+
+/** Medians of an arm's runs, ms. */
+export interface UpDestroyTimes {
+  total: Summary;
+  up: Summary;
+  destroy: Summary;
+}
+
+/** Rotates the order of the arms between runs, so drift in machine load hits all of them. */
+function rotate<T>(items: readonly T[], run: number): T[] {
+  const k = run % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+/**
+ * `runs` rounds of `pulumi up` then `pulumi destroy` of each arm, each on a fresh stack, timed as
+ * the CLI's wall time; the arms' order rotates between rounds.
+ */
+export async function measureUpDestroy(
+  arms: readonly UpDestroyArm[],
+  runs: number,
+): Promise<Record<string, UpDestroyTimes>> {
+  const samples = new Map(arms.map((a) => [a.name, { up: [] as number[], destroy: [] as number[] }]));
+  for (let run = 0; run < runs; run++) {
+    for (const arm of rotate(arms, run)) {
+      const bench = await arm.stack();
+      try {
+        const [, up] = await timed(() => bench.stack.up());
+        await arm.afterUp?.(bench);
+        const [, destroy] = await timed(() => bench.stack.destroy());
+        const s = samples.get(arm.name)!;
+        s.up.push(up);
+        s.destroy.push(destroy);
+        process.stderr.write(
+          `bench: up+destroy ${arm.name} run ${run + 1}/${runs}: ${Math.round(up)} + ${Math.round(destroy)} ms\n`,
+        );
+      } finally {
+        await bench.dispose();
+      }
+    }
+  }
+  return Object.fromEntries(
+    [...samples].map(([name, s]) => [
+      name,
+      {
+        total: summarize(s.up.map((up, i) => up + s.destroy[i])),
+        up: summarize(s.up),
+        destroy: summarize(s.destroy),
+      },
+    ]),
+  );
 }
 
 /** One line the probe wrote. */

@@ -16,7 +16,7 @@ export interface ColdStartOptions {
 }
 
 /** Milestones of one provider process, ms since it started. */
-interface Milestones {
+export interface Milestones {
   /** The probe ran (Node booted, before @pulumi/pulumi loads). */
   probe: number;
   /** The gRPC server listens. */
@@ -28,7 +28,8 @@ interface Milestones {
   createEnd: number;
 }
 
-function milestones(file: string): Milestones {
+/** The milestones of the provider process that answered a create, from a probe file. */
+export function milestones(file: string): Milestones {
   const process = readProbe(file).find((events) => at(events, "create:end") !== undefined);
   if (!process) throw new Error(`the probe saw no create in ${file}`);
   const need = (event: string) => {
@@ -42,6 +43,17 @@ function milestones(file: string): Milestones {
     checkEnd: need("check:end"),
     createStart: need("create:start"),
     createEnd: need("create:end"),
+  };
+}
+
+/** Medians of the milestones of some runs: to the first create answered, and its parts. */
+export function breakdown(runs: readonly Milestones[]) {
+  const field = (f: (m: Milestones) => number) => summarize(runs.map(f));
+  return {
+    toFirstCreate: field((m) => m.createEnd),
+    toListening: field((m) => m.listening),
+    listeningToCheckEnd: field((m) => m.checkEnd - m.listening),
+    firstCreate: field((m) => m.createEnd - m.createStart),
   };
 }
 
@@ -64,15 +76,8 @@ export async function coldStartSuite(options: ColdStartOptions): Promise<SuiteRe
       }
     }
   }
-  const field = (variant: Variant, f: (m: Milestones) => number) => summarize(runs[variant].map(f));
-  const breakdown = (variant: Variant) => ({
-    toFirstCreate: field(variant, (m) => m.createEnd),
-    toListening: field(variant, (m) => m.listening),
-    listeningToCheckEnd: field(variant, (m) => m.checkEnd - m.listening),
-    firstCreate: field(variant, (m) => m.createEnd - m.createStart),
-  });
-  const sessions = breakdown("sessions");
-  const noop = breakdown("noop");
+  const sessions = breakdown(runs.sessions);
+  const noop = breakdown(runs.noop);
   const delta = sessions.toFirstCreate.median - noop.toFirstCreate.median;
   return {
     suite: "coldStart",

@@ -3,8 +3,7 @@
  * resources (ratio of medians, goal <= 1.15x). Goal 3: state sizes, from the `stack export` of
  * the first sessions run (deterministic, so one export is enough).
  */
-import { summarize } from "../lib/stats";
-import { benchStack, timed, type Variant } from "../lib/stacks";
+import { benchStack, measureUpDestroy, type Variant } from "../lib/stacks";
 import type { Figure, SuiteResult } from "../lib/types";
 import type { StateResource } from "../../test/e2e/harness";
 import { TERMINAL_SESSION_TYPE } from "../../test/support/localCloudStack";
@@ -59,53 +58,27 @@ interface Arm {
   padBytes?: number;
 }
 
-interface Samples {
-  up: number[];
-  destroy: number[];
-  total: number[];
-}
-
-/** Rotates the order of the arms between runs, so drift in machine load hits all of them. */
-function rotate<T>(items: readonly T[], run: number): T[] {
-  const k = run % items.length;
-  return [...items.slice(k), ...items.slice(0, k)];
-}
-
-async function measure(
+function measure(
   arms: readonly Arm[],
   runs: number,
   transpileOnly: boolean,
   sizes: Partial<Record<Variant, StateSizes>>,
 ) {
-  const samples = new Map<string, Samples>(arms.map((a) => [a.name, { up: [], destroy: [], total: [] }]));
-  for (let run = 0; run < runs; run++) {
-    for (const arm of rotate(arms, run)) {
-      const bench = await benchStack(arm.variant, COUNT, { transpileOnly });
-      try {
+  return measureUpDestroy(
+    arms.map((arm) => ({
+      name: arm.name,
+      stack: async () => {
+        const bench = await benchStack(arm.variant, COUNT, { transpileOnly });
         if (arm.padBytes) await bench.stack.setConfig("bench:padBytes", String(arm.padBytes));
-        const [, up] = await timed(() => bench.stack.up());
-        if (!sizes[arm.variant] && !arm.padBytes) {
-          const type = arm.variant === "sessions" ? TERMINAL_SESSION_TYPE : NOOP_TYPE;
-          sizes[arm.variant] = stateSizes(await bench.stack.exportText(), bench.stack.rawState(), type);
-        }
-        const [, destroy] = await timed(() => bench.stack.destroy());
-        const s = samples.get(arm.name)!;
-        s.up.push(up);
-        s.destroy.push(destroy);
-        s.total.push(up + destroy);
-        process.stderr.write(
-          `bench: up+destroy ${arm.name} run ${run + 1}/${runs}: ${Math.round(up)} + ${Math.round(destroy)} ms\n`,
-        );
-      } finally {
-        await bench.dispose();
-      }
-    }
-  }
-  return Object.fromEntries(
-    [...samples].map(([name, s]) => [
-      name,
-      { total: summarize(s.total), up: summarize(s.up), destroy: summarize(s.destroy) },
-    ]),
+        return bench;
+      },
+      afterUp: async (bench) => {
+        if (sizes[arm.variant] || arm.padBytes) return;
+        const type = arm.variant === "sessions" ? TERMINAL_SESSION_TYPE : NOOP_TYPE;
+        sizes[arm.variant] = stateSizes(await bench.stack.exportText(), bench.stack.rawState(), type);
+      },
+    })),
+    runs,
   );
 }
 

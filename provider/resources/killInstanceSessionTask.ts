@@ -17,6 +17,7 @@
  * This module runs inside the dynamic provider process, loaded by name through the `__provider` module written by
  * `sdk/internal/dynamicResource.ts`; the SDK never imports it (its schemas are in `provider/schemas/`).
  */
+import "../compileCache";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import {
   alicloudClientFor,

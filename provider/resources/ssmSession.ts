@@ -11,7 +11,9 @@
  *
  * This module runs inside the dynamic provider process, loaded by name through the `__provider` module written by
  * `sdk/internal/dynamicResource.ts`; the SDK never imports it (its schemas are in `provider/schemas/`).
+ * The schemas (zod) load on first use: delete and read (destroy, refresh) never need them.
  */
+import "../compileCache";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import {
   awsSettingsFromEnv,
@@ -29,21 +31,21 @@ import type { ConfigSource, Environment } from "../config";
 import { ResourceInitError } from "../errors/base";
 import { changedInputKeys, pickInputs, PROVIDER_PROPERTY } from "../inputs";
 import { dropNulls, isAbsent, validate, type CheckFailure } from "../validation";
-import {
-  SSM_SESSION_INPUT_KEYS,
-  type SsmSessionCheckedInputs,
-  type SsmSessionComputed,
-  ssmSessionInputsSchema,
-} from "../schemas/ssmSession";
+import type * as Schemas from "../schemas/ssmSession";
+import type { SsmSessionCheckedInputs, SsmSessionComputed } from "../schemas/ssmSession";
+
+let schemaModule: typeof Schemas | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const schemas = () => (schemaModule ??= require("../schemas/ssmSession") as typeof Schemas);
 
 /** The user inputs of a property bag, without internal properties, nulls or computed outputs. */
 export function ssmSessionUserInputs(props: Record<string, unknown>): Record<string, unknown> {
-  return pickInputs(SSM_SESSION_INPUT_KEYS, props);
+  return pickInputs(schemas().SSM_SESSION_INPUT_KEYS, props);
 }
 
 /** Input names whose change replaces the session (unknown values count as changed). */
 export function ssmSessionChanges(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
-  return changedInputKeys(SSM_SESSION_INPUT_KEYS, olds, news);
+  return changedInputKeys(schemas().SSM_SESSION_INPUT_KEYS, olds, news);
 }
 
 /** The computed outputs a Describe record gives. */
@@ -118,7 +120,7 @@ export function createSsmSessionProvider(
       const inputs: Record<string, unknown> = dropNulls(rest);
       const region = current().region;
       if (isAbsent(inputs.region) && region) inputs.region = region.value;
-      const { failures } = validate(ssmSessionInputsSchema, inputs);
+      const { failures } = validate(schemas().ssmSessionInputsSchema, inputs);
       if (isAbsent(inputs.region)) {
         failures.push({
           property: "region",
@@ -138,7 +140,7 @@ export function createSsmSessionProvider(
 
     async create(props) {
       const inputs = ssmSessionUserInputs(props) as SsmSessionCheckedInputs;
-      const parsed = ssmSessionInputsSchema.safeParse(inputs);
+      const parsed = schemas().ssmSessionInputsSchema.safeParse(inputs);
       if (!parsed.success) throw new Error(`invalid inputs reached create: ${parsed.error.message}`);
       const client = clientFor(inputs.region);
       const started = await startSession(client, {

@@ -6,6 +6,7 @@
  *
  * "Live" is Connecting, Connected or Disconnected: a Terminating session is already ending.
  */
+import "../compileCache";
 import {
   isLiveSsmSession,
   listSsmSessions,

@@ -10,7 +10,9 @@
  *
  * This module runs inside the dynamic provider process, loaded by name through the `__provider` module written by
  * `sdk/internal/dynamicResource.ts`; the SDK never imports it (its schemas are in `provider/schemas/`).
+ * The schemas (zod) load on first use: delete and read (destroy, refresh) never need them.
  */
+import "../compileCache";
 import { createHash } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import {
@@ -43,17 +45,16 @@ import {
   validate,
   type CheckFailure,
 } from "../validation";
-import {
-  TERMINAL_SESSION_INPUT_KEYS,
-  type TerminalSessionCheckedInputs,
-  type TerminalSessionComputed,
-  terminalSessionInputsSchema,
-  terminalSessionRules,
-} from "../schemas/terminalSession";
+import type * as Schemas from "../schemas/terminalSession";
+import type { TerminalSessionCheckedInputs, TerminalSessionComputed } from "../schemas/terminalSession";
+
+let schemaModule: typeof Schemas | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const schemas = () => (schemaModule ??= require("../schemas/terminalSession") as typeof Schemas);
 
 /** The user inputs of a property bag, without internal properties, nulls or computed outputs. */
 export function userInputs(props: Record<string, unknown>): Record<string, unknown> {
-  return pickInputs(TERMINAL_SESSION_INPUT_KEYS, props);
+  return pickInputs(schemas().TERMINAL_SESSION_INPUT_KEYS, props);
 }
 
 /** The inputs a client token stands for: everything sent to StartTerminalSession but the token. */
@@ -88,7 +89,7 @@ export function changedInputs(
   const o = userInputs(olds);
   const n = userInputs(news);
   const changed: string[] = [];
-  for (const key of TERMINAL_SESSION_INPUT_KEYS) {
+  for (const key of schemas().TERMINAL_SESSION_INPUT_KEYS) {
     if (key === "adoptSessionId") {
       // Dropping adoptSessionId after adoption, or naming the session already managed, changes nothing.
       const adopt = n.adoptSessionId;
@@ -324,6 +325,7 @@ export function createTerminalSessionProvider(
       const inputs: Record<string, unknown> = dropNulls(rest);
       if (isAbsent(inputs.region) && current().alicloud.region)
         inputs.region = current().alicloud.region!.value;
+      const { terminalSessionInputsSchema, terminalSessionRules } = schemas();
       const { failures } = validate(terminalSessionInputsSchema, inputs, terminalSessionRules);
       if (isAbsent(inputs.region)) {
         failures.push({
@@ -348,7 +350,7 @@ export function createTerminalSessionProvider(
 
     async create(props) {
       const inputs = userInputs(props) as TerminalSessionCheckedInputs;
-      const parsed = terminalSessionInputsSchema.safeParse(inputs);
+      const parsed = schemas().terminalSessionInputsSchema.safeParse(inputs);
       if (!parsed.success) throw new Error(`invalid inputs reached create: ${parsed.error.message}`);
       const base = { ...inputs };
       if (inputs.adoptSessionId !== undefined) return adopt(inputs, base);

@@ -8,6 +8,7 @@
  * still valid (10 minutes) or a connection is open. Expired sessions nobody is connected to
  * are left alone: nothing can use them any more.
  */
+import "../compileCache";
 import {
   alicloudClientFor,
   endTerminalSession,

@@ -1,0 +1,174 @@
+/**
+ * Goal 17: a tunnel for a deployment (`aws.Tunnel`). (a) Its setup time: `pulumi up` start to the
+ * first query answered through it (one database), beside the same program talking to the server
+ * directly. (b) `pulumi up` then `pulumi destroy` of 20 databases made with mysql2 through the
+ * tunnel vs the same 20 made directly (ratio of medians; arms alternate).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { startLocalCloud, type LocalCloud } from "../../emulator/server";
+import { MARIADB_ADMIN, startTestMariadb } from "../../emulator/services/das/testMariadb";
+import { TestStack, uniqueSuffix } from "../../test/e2e/harness";
+import { programRoot } from "../../test/e2e/paths";
+import { scratchRoot, timed } from "../lib/stacks";
+import { summarize, type Summary } from "../lib/stats";
+import type { SuiteResult } from "../lib/types";
+
+const COUNT = 20;
+const PROGRAM = path.join(__dirname, "..", "programs", "tunnel");
+const REGION = "us-west-2";
+const KEY = { accessKeyId: "AKIABENCHTUNNEL001", accessKeySecret: "bench-tunnel-secret" };
+const TARGET = "i-0benchtunnel0001";
+
+export interface TunnelOptions {
+  /** Runs per arm and per figure (median taken). */
+  runs: number;
+}
+
+type Mode = "tunnel" | "direct";
+
+interface Run {
+  /** `pulumi up` start -> first create's query answered, ms. */
+  firstByte: number;
+  up: number;
+  destroy: number;
+}
+
+/** One fresh stack: up, destroy, and the first mark its creates wrote. */
+async function measure(cloud: LocalCloud, dbPort: number, pluginDir: string, mode: Mode, count: number) {
+  const scratch = fs.mkdtempSync(path.join(scratchRoot, `tunnel-${mode}-`));
+  const marks = path.join(scratch, "marks");
+  const stack = await TestStack.create({
+    program: PROGRAM,
+    config: {
+      "sessions:localCloud": cloud.url,
+      "aws:region": REGION,
+      "aws:accessKey": KEY.accessKeyId,
+      "bench:mode": mode,
+      "bench:target": TARGET,
+      "bench:dbPort": String(dbPort),
+      "bench:dbUser": MARIADB_ADMIN.user,
+      "bench:prefix": `b${uniqueSuffix()}`.replace(/[^a-z0-9]/gi, "").slice(0, 20),
+      "bench:count": String(count),
+      "bench:marks": marks,
+    },
+    secrets: { "aws:secretKey": KEY.accessKeySecret, "bench:dbPassword": MARIADB_ADMIN.password },
+    stackName: `t${uniqueSuffix()}`,
+  });
+  fs.appendFileSync(
+    path.join(stack.programDir, "Pulumi.yaml"),
+    `plugins:\n  providers:\n    - name: sessions\n      path: ${pluginDir}\n`,
+  );
+  try {
+    const start = Date.now();
+    const [, up] = await timed(() => stack.up());
+    const first = Math.min(...fs.readFileSync(marks, "utf8").trim().split("\n").map(Number));
+    const [, destroy] = await timed(() => stack.destroy());
+    return { firstByte: first - start, up, destroy };
+  } finally {
+    stack.cleanup();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** `runs` rounds of both arms, their order alternating, each a fresh stack. */
+async function arms(
+  run: (mode: Mode) => Promise<Run>,
+  runs: number,
+  label: string,
+): Promise<Record<Mode, Run[]>> {
+  const out: Record<Mode, Run[]> = { tunnel: [], direct: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const mode of (i % 2 === 0 ? ["tunnel", "direct"] : ["direct", "tunnel"]) as Mode[]) {
+      const r = await run(mode);
+      out[mode].push(r);
+      process.stderr.write(
+        `bench: tunnel ${label} ${mode} run ${i + 1}/${runs}: first byte at ${r.firstByte} ms, ` +
+          `up ${Math.round(r.up)} + destroy ${Math.round(r.destroy)} ms\n`,
+      );
+    }
+  }
+  return out;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const stat = (runs: Run[], pick: (r: Run) => number): Summary => summarize(runs.map(pick));
+
+export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> {
+  const started = Date.now();
+  fs.mkdirSync(scratchRoot, { recursive: true });
+  const db = await startTestMariadb("bench-tunnel");
+  const cloud = await startLocalCloud({
+    credentials: [KEY],
+    ssm: { targets: [{ target: TARGET, region: REGION }] },
+  });
+  // The plugin as npm links it (node_modules/.bin), in a folder the programs' Pulumi.yaml names.
+  const pluginDir = fs.mkdtempSync(path.join(scratchRoot, "tunnel-plugin-"));
+  const main = require.resolve("pulumi-sessions/dist/plugin/main.js", { paths: [programRoot()] });
+  fs.chmodSync(main, 0o755);
+  fs.symlinkSync(main, path.join(pluginDir, "pulumi-resource-sessions"));
+  try {
+    const one = await arms((mode) => measure(cloud, db.port, pluginDir, mode, 1), options.runs, "setup");
+    const many = await arms(
+      (mode) => measure(cloud, db.port, pluginDir, mode, COUNT),
+      options.runs,
+      `x${COUNT}`,
+    );
+    const setup = stat(one.tunnel, (r) => r.firstByte);
+    const setupDirect = stat(one.direct, (r) => r.firstByte);
+    const total = (runs: Run[]) => stat(runs, (r) => r.up + r.destroy);
+    const tunnelTotal = total(many.tunnel);
+    const directTotal = total(many.direct);
+    const ratio = tunnelTotal.median / directTotal.median;
+    return {
+      suite: "tunnel",
+      method:
+        "`bench/programs/tunnel`: databases made and dropped with mysql2 by a dynamic resource, against a real " +
+        "MariaDB, either through an `aws.Tunnel` (the provider plugin `pulumi-resource-sessions` named in " +
+        "Pulumi.yaml, an SSM port-forwarding session to the local cloud, whose data plane dials the server) or " +
+        "straight to the server. Each run is a fresh stack on one local cloud and one MariaDB; the two arms " +
+        "alternate their order. Setup: one database; from the moment the bench starts `pulumi up` to the epoch " +
+        "ms the create's first query answered (written by the provider), so it includes the CLI, the program, " +
+        "the plugin's start and the session's, beside the same figure without the tunnel. Deployment: " +
+        `${COUNT} databases created in parallel, CLI wall time of up + destroy (destroy also goes through a ` +
+        "new tunnel, without --run-program). Ratio = median(tunnel) / median(direct).",
+      figures: [
+        {
+          id: "17a",
+          what: "`pulumi up` start to the first query answered through the tunnel (direct connection beside it)",
+          goal: "report only",
+          measured:
+            `${seconds(setup.median)} (direct ${seconds(setupDirect.median)}: ` +
+            `+${Math.round(setup.median - setupDirect.median)} ms for the tunnel)`,
+          pass: true,
+          details: { tunnel: setup, direct: setupDirect },
+        },
+        {
+          id: "17b",
+          what: `up + destroy of ${COUNT} mysql2 databases through one tunnel vs straight to the server`,
+          goal: "<= 1.5x",
+          measured: `${ratio.toFixed(2)}x (${seconds(tunnelTotal.median)} vs ${seconds(directTotal.median)})`,
+          pass: ratio <= 1.5,
+          details: {
+            ratio,
+            tunnel: {
+              total: tunnelTotal,
+              up: stat(many.tunnel, (r) => r.up),
+              destroy: stat(many.tunnel, (r) => r.destroy),
+            },
+            direct: {
+              total: directTotal,
+              up: stat(many.direct, (r) => r.up),
+              destroy: stat(many.direct, (r) => r.destroy),
+            },
+          },
+        },
+      ],
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    fs.rmSync(pluginDir, { recursive: true, force: true });
+    await cloud.stop();
+    await db.stop();
+  }
+}
