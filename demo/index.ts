@@ -1,5 +1,5 @@
 /**
- * The demo program: every resource of pulumi-sessions, declared as a user would.
+ * The demo program: every resource of pulumi-sessions, and a tunnel, declared as a user would.
  * `npm run demo` points it at the local cloud (stack config `sessions:localCloud`, the local
  * cloud's keys as `alicloud:*` / `aws:*`) and, when the machine has MariaDB, at a real
  * database for the kill-session task.
@@ -44,6 +44,77 @@ export const ssmTokenValue = ssm.tokenValue;
 export const ssmSessionId = ssm.sessionId;
 export const revokedSessionIds = revocation.endedSessionIds;
 export const sparedSessionCount = revocation.sparedCount;
+
+/**
+ * A tunnel for the deployment: a local port forwarding through an SSM session, open whenever the
+ * engine calls a resource that uses `host`/`port` (up, refresh, destroy), closed when each ends.
+ * The demo's "private service" behind it is a TCP echo service that logs what reaches it.
+ */
+const tunnel = new sessions.aws.Tunnel("tunnel", {
+  target: demo.require("ssmTarget"),
+  remotePort: demo.requireNumber("tunnelEchoPort"),
+});
+
+interface EchoInputs {
+  host: string;
+  port: number;
+  message: string;
+}
+
+/** Sends one line to the service through the tunnel and resolves with what came back. */
+function echoThrough(endpoint: EchoInputs, line: string): Promise<string> {
+  // Loaded here, not at the top: the dynamic provider is serialized with this function.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net: typeof import("node:net") = require("node:net");
+  return new Promise((resolve, reject) => {
+    let received = "";
+    const socket = net.connect(endpoint.port, endpoint.host, () => socket.write(`${line}\n`));
+    socket.setEncoding("utf8");
+    socket.setTimeout(15_000, () =>
+      socket.destroy(new Error(`no echo from ${endpoint.host}:${endpoint.port}`)),
+    );
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+      if (received.endsWith("\n")) socket.end();
+    });
+    socket.on("close", () => resolve(received.trimEnd()));
+    socket.on("error", reject);
+  });
+}
+
+/** A downstream resource that talks to the service only through the tunnel, in every operation. */
+const echoProvider: pulumi.dynamic.ResourceProvider<EchoInputs, EchoInputs & { echoed: string }> = {
+  async create(inputs) {
+    return {
+      id: "echo",
+      outs: { ...inputs, echoed: await echoThrough(inputs, `create: ${inputs.message}`) },
+    };
+  },
+  async read(id, props) {
+    await echoThrough(props!, `refresh: ${props!.message}`);
+    return { id, props };
+  },
+  async delete(_id, props) {
+    await echoThrough(props, `delete: ${props.message}`);
+  },
+};
+
+class EchoThroughTunnel extends pulumi.dynamic.Resource {
+  /** What the service sent back to the create. */
+  declare public readonly echoed: pulumi.Output<string>;
+  constructor(name: string, args: { [K in keyof EchoInputs]: pulumi.Input<EchoInputs[K]> }) {
+    super(echoProvider, name, { ...args, echoed: undefined }, {});
+  }
+}
+
+const echo = new EchoThroughTunnel("echo-through-tunnel", {
+  host: tunnel.host,
+  port: tunnel.port,
+  message: "hello through the tunnel",
+});
+
+export const tunnelEndpoint = tunnel.endpoint;
+export const echoedThroughTunnel = echo.echoed;
 
 /** Drain the database before maintenance (only when the demo has a MariaDB to point at). */
 const dbInstanceId = demo.get("dbInstanceId");

@@ -62,7 +62,9 @@ for _ in $(seq 1 100); do
 done
 cloud_url=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]).url' "$work/cloud.out")
 echo "local cloud at $cloud_url (admin API: $cloud_url/_admin/)"
-echo_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+echo_port=$(free_port)
+tunnel_echo_port=$(free_port)
 
 stage workload "sessions opened outside Pulumi: terminal sessions for the revocation, database sessions for the kill task"
 workload stray "$cloud_url" "$work/stray-ids"
@@ -70,20 +72,36 @@ if [ -n "$db_port" ]; then
   # node itself in the background (not the shell function), so SIGTERM reaches it.
   node "$repo/.work/tools/scripts/demo/workload.js" db 127.0.0.1 "$db_port" psadmin psadmin-local \
     "$work/db-report.txt" >"$work/db.out" 2>&1 &
-  pids+=($!)
+  db_pid=$!
+  pids+=($db_pid)
   for _ in $(seq 1 100); do grep -q opened "$work/db.out" 2>/dev/null && break; sleep 0.1; done
   cat "$work/db.out"
 fi
+
+stage tunnel-service "the service behind the tunnel: a TCP echo on the SSM target that logs what reaches it"
+# node itself in the background, so SIGTERM reaches it; it runs until the demo ends.
+node "$repo/.work/tools/scripts/demo/workload.js" echo "$tunnel_echo_port" "$work/tunnel-echo.log" >"$work/tunnel-echo.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q listening "$work/tunnel-echo.out" 2>/dev/null && break; sleep 0.1; done
+cat "$work/tunnel-echo.out"
 
 stage stack "pulumi stack init demo ($(pulumi version)), config pointing at the local cloud"
 # A copy of the root project, so the stack's config file stays out of the repo.
 mkdir -p "$work/project"
 cp -r Pulumi.yaml demo "$work/project/"
+# The tunnel runs in the package's provider plugin. A user's Pulumi.yaml names node_modules/.bin,
+# where npm links it; the copy names a folder holding the same link.
+mkdir -p "$work/plugin"
+chmod 755 node_modules/pulumi-sessions/dist/plugin/main.js
+ln -s "$repo/node_modules/pulumi-sessions/dist/plugin/main.js" "$work/plugin/pulumi-resource-sessions"
+printf 'plugins:\n  providers:\n    - name: sessions\n      path: %s\n' "$work/plugin" >>"$work/project/Pulumi.yaml"
+# The program runs in demo/ (`main`), where the SDK does not see Pulumi.yaml: PATH names it too.
+export PATH="$work/plugin:$PATH"
 cd "$work/project"
 pulumi stack init demo --non-interactive
 while IFS=$'\t' read -r key value secret; do
   if [ "$secret" = true ]; then pulumi config set --secret "$key" "$value"; else pulumi config set "$key" "$value"; fi
-done < <(workload stack-config "$cloud_url" "$echo_port" "$([ -n "$db_port" ] && echo true || echo false)")
+done < <(workload stack-config "$cloud_url" "$echo_port" "$tunnel_echo_port" "$([ -n "$db_port" ] && echo true || echo false)")
 pulumi config
 
 stage preview "pulumi preview"
@@ -98,8 +116,8 @@ pulumi stack output
 stage prove "using the sessions: a command's output through the WebSocket, bytes through the forwarded ports"
 pulumi stack output --json --show-secrets | node "$repo/.work/tools/scripts/demo/prove.js" "$echo_port"
 if [ -n "$db_port" ]; then
-  kill -TERM "${pids[-1]}"
-  wait "${pids[-1]}" || true
+  kill -TERM "$db_pid"
+  wait "$db_pid" || true
   echo "kill-session task, seen from the database clients:"
   sed 's/^/  /' "$work/db-report.txt"
   grep -q "3 of 3" "$work/db-report.txt" && grep -q "still alive" "$work/db-report.txt"
@@ -110,6 +128,10 @@ pulumi refresh --yes --skip-preview --non-interactive
 
 stage destroy "pulumi destroy"
 pulumi destroy --yes --skip-preview --non-interactive
+
+stage tunnel "what went through the tunnel, as the service behind it received it (up, refresh, destroy)"
+sed 's/^/  | /' "$work/tunnel-echo.log"
+for op in create refresh delete; do grep -q "^$op: " "$work/tunnel-echo.log"; done
 
 stage verify "ending what the demo started outside Pulumi; the local cloud has no live session left"
 workload end-stray "$cloud_url" "$work/stray-ids"

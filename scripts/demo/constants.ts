@@ -53,6 +53,7 @@ export function localCloudConfig(mariadbPort?: number): LocalCloudConfigInput {
 export function stackConfig(
   cloudUrl: string,
   echoPort: number,
+  tunnelEchoPort: number,
   withDatabase: boolean,
 ): [string, string, boolean][] {
   const config: [string, string, boolean][] = [
@@ -68,6 +69,7 @@ export function stackConfig(
     ["demo:revokeInstanceId", DEMO_INSTANCES.revoke, false],
     ["demo:ssmTarget", DEMO_INSTANCES.ssmTarget, false],
     ["demo:echoPort", String(echoPort), false],
+    ["demo:tunnelEchoPort", String(tunnelEchoPort), false],
     ["demo:release", "release-1", false],
   ];
   if (withDatabase) {

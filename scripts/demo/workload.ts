@@ -1,7 +1,10 @@
 /**
  * What the demo needs around its program, outside Pulumi:
  *   cloud-config <file> [mariadbPort]  writes the local cloud's configuration.
- *   stack-config <cloudUrl> <echoPort> <withDatabase>  prints `key<TAB>value<TAB>secret` lines.
+ *   stack-config <cloudUrl> <echoPort> <tunnelEchoPort> <withDatabase>  prints
+ *     `key<TAB>value<TAB>secret` lines.
+ *   echo <port> <logFile>  the service behind the demo's tunnel: a TCP echo on 127.0.0.1 that
+ *     appends each line it echoes to <logFile>, until SIGTERM.
  *   live <startLineFile>  prints the live sessions per service; exits 1 when there are any. The
  *     file holds the local cloud's start line (its url and admin token; a file, not an argument,
  *     so the token stays out of the process list).
@@ -13,6 +16,7 @@
  *     holds them until SIGTERM, then writes which ones the kill task ended to <reportFile>.
  */
 import * as fs from "node:fs";
+import * as net from "node:net";
 import mysql from "mysql2/promise";
 import { AdminClient } from "../../emulator/admin/client";
 import { callRpc, openApiClient } from "../../emulator/testing/alibaba";
@@ -65,6 +69,18 @@ async function live(startLineFile: string): Promise<void> {
   if (ecs.length + ssm.length > 0) throw new Error(`sessions still live: ${[...ecs, ...ssm].join(", ")}`);
 }
 
+function echo(port: number, logFile: string): void {
+  fs.writeFileSync(logFile, "");
+  const server = net.createServer((socket) =>
+    socket.on("data", (chunk) => {
+      fs.appendFileSync(logFile, chunk);
+      socket.write(chunk);
+    }),
+  );
+  server.listen(port, "127.0.0.1", () => console.log(`  echo service listening on 127.0.0.1:${port}`));
+  process.on("SIGTERM", () => process.exit(0));
+}
+
 async function db(host: string, port: number, adminUser: string, adminPassword: string, report: string) {
   const admin = await mysql.createConnection({ host, port, user: adminUser, password: adminPassword });
   for (const [user, password, grants] of [
@@ -112,7 +128,12 @@ async function main([command, ...args]: string[]): Promise<void> {
       );
       return;
     case "stack-config":
-      for (const [key, value, secret] of stackConfig(args[0], Number(args[1]), args[2] === "true")) {
+      for (const [key, value, secret] of stackConfig(
+        args[0],
+        Number(args[1]),
+        Number(args[2]),
+        args[3] === "true",
+      )) {
         console.log(`${key}\t${value}\t${secret}`);
       }
       return;
@@ -120,12 +141,14 @@ async function main([command, ...args]: string[]): Promise<void> {
       return stray(args[0], args[1]);
     case "end-stray":
       return endStray(args[0], args[1]);
+    case "echo":
+      return echo(Number(args[0]), args[1]);
     case "live":
       return live(args[0]);
     case "db":
       return db(args[0], Number(args[1]), args[2], args[3], args[4]);
     default:
-      throw new Error("usage: workload cloud-config|stack-config|stray|db ...");
+      throw new Error("usage: workload cloud-config|stack-config|echo|stray|end-stray|live|db ...");
   }
 }
 

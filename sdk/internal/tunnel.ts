@@ -38,13 +38,21 @@ export function configInputs(lookup: ConfigLookup = runtimeConfig as unknown as 
   return inputs;
 }
 
+/** The project's Pulumi.yaml: in `dir` or above it (a project's `main` may be a subfolder). */
+function projectFile(dir: string): string | undefined {
+  for (let at = dir; ; at = path.dirname(at)) {
+    const found = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(at, f)).find((f) => fs.existsSync(f));
+    if (found || path.dirname(at) === at) return found;
+  }
+}
+
 /** True when the engine can find the plugin: on PATH, in the project's `plugins`, or installed. */
 export function pluginReachable(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): boolean {
   const onPath = (env.PATH ?? "")
     .split(path.delimiter)
     .some((dir) => dir !== "" && fs.existsSync(path.join(dir, PLUGIN)));
   if (onPath) return true;
-  const project = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(cwd, f)).find((f) => fs.existsSync(f));
+  const project = projectFile(cwd);
   if (project && /^plugins:[\s\S]*name:\s*["']?sessions["']?\s*$/m.test(fs.readFileSync(project, "utf8")))
     return true;
   const plugins = path.join(env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "plugins");

@@ -10,11 +10,14 @@
  *   rds-port-forward              preview, up (a real MySQL query through the tunnel), destroy
  *   drain-rds-before-maintenance  preview, up against a real MariaDB (DAS mapped to it), destroy
  *   ssm-port-forward              preview, up (bytes through the forwarded port), destroy
+ *   private-database-tunnel       preview (no session), up (a database and user made through the
+ *                                 tunnel, in the real MariaDB), destroy (dropped through it)
  *   revoke-before-deploy          preview, up, same release again, new release, destroy
  *
  * After every destroy the local cloud must have no live session left (`/_admin/sessions`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
@@ -27,6 +30,7 @@ import {
   connectAs,
   createAccounts,
   isAlive,
+  MARIADB_ADMIN,
   openSession,
   startTestMariadb,
   type ClientSession,
@@ -34,7 +38,7 @@ import {
 } from "../../emulator/services/das/testMariadb";
 import { callRpc, openApiClient } from "../../emulator/testing/alibaba";
 import { TestStack, uniqueSuffix, type PreviewResult } from "./harness";
-import { programRoot, repoRoot } from "./paths";
+import { programRoot, repoRoot, workRoot } from "./paths";
 
 // Engine runs take seconds each; the e2e project's testTimeout is not applied per project.
 jest.setTimeout(600_000);
@@ -56,6 +60,7 @@ const BASTION_INSTANCE = "i-exbastion0000001";
 const REVOKE_INSTANCES = ["i-exrevoke00000001", "i-exrevoke00000002"];
 const SSM_TARGET = "i-0exssmforward0001";
 const REVOKE_TARGET = "i-0exrevoke00000001";
+const DB_TUNNEL_TARGET = "i-0exdbtunnel00001";
 
 const sfx = uniqueSuffix();
 const RDS_INSTANCE = `rm-examples${sfx}`;
@@ -84,7 +89,12 @@ beforeAll(async () => {
         regionId: ALI_REGION,
       })),
     },
-    ssm: { targets: [SSM_TARGET, REVOKE_TARGET].map((target) => ({ target, region: AWS_REGION })) },
+    ssm: {
+      targets: [SSM_TARGET, REVOKE_TARGET, DB_TUNNEL_TARGET].map((target) => ({
+        target,
+        region: AWS_REGION,
+      })),
+    },
     das: { instances: [{ instanceId: RDS_INSTANCE, engine: "MySQL", host: db.host, port: db.port }] },
   });
   admin = new AdminClient(cloud);
@@ -439,6 +449,108 @@ describe("ssm-port-forward", () => {
     await stack.destroy();
     expect(await liveSessions()).toEqual([]);
     expect(await pluginExit).toBe(0);
+  });
+});
+
+describe("private-database-tunnel", () => {
+  const DB_HOST = "app.examples.us-west-2.rds.amazonaws.com";
+  // Names of their own: the file's other accounts (APP...) live on the same server.
+  const DATABASE = `tunnel_db_${sfx}`.replace(/[^a-z0-9_]/gi, "_");
+  const USER = `tunnel_app_${sfx}`.replace(/[^a-z0-9_]/gi, "_");
+  const APP_PASSWORD = `pw-tunnel-app-${sfx}`;
+  let stack: TestStack;
+  let pluginDir: string;
+
+  async function adminQuery(sql: string, values: unknown[]): Promise<unknown[]> {
+    const conn = await db.admin();
+    try {
+      return (await conn.query(sql, values))[0] as unknown[];
+    } finally {
+      await conn.end();
+    }
+  }
+  const databaseExists = async () =>
+    (await adminQuery("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [DATABASE]))
+      .length === 1;
+  const userExists = async () =>
+    (await adminQuery("SELECT 1 FROM mysql.user WHERE User = ?", [USER])).length === 1;
+
+  beforeAll(async () => {
+    // The plugin as npm links it into node_modules/.bin, in a folder of its own: the copy's
+    // Pulumi.yaml names that folder instead of the user's `node_modules/.bin`.
+    fs.mkdirSync(workRoot(), { recursive: true });
+    pluginDir = fs.mkdtempSync(path.join(workRoot(), "examples-plugin-"));
+    const main = require.resolve("pulumi-sessions/dist/plugin/main.js", { paths: [programRoot()] });
+    fs.chmodSync(main, 0o755);
+    fs.symlinkSync(main, path.join(pluginDir, "pulumi-resource-sessions"));
+    // The local cloud records remoteHost and forwards to 127.0.0.1:<remotePort>: the MariaDB
+    // stands in for the RDS endpoint the bastion would dial inside the VPC.
+    stack = await exampleStack(
+      "private-database-tunnel",
+      {
+        ...awsConfig(),
+        bastionTarget: DB_TUNNEL_TARGET,
+        dbHost: DB_HOST,
+        dbPort: String(db.port),
+        adminUser: MARIADB_ADMIN.user,
+        databaseName: DATABASE,
+        appUser: USER,
+      },
+      { ...awsSecrets, adminPassword: MARIADB_ADMIN.password, appPassword: APP_PASSWORD },
+    );
+    const project = path.join(stack.programDir, "Pulumi.yaml");
+    const yaml = fs.readFileSync(project, "utf8");
+    expect(yaml).toContain("      path: node_modules/.bin\n");
+    fs.writeFileSync(project, yaml.replace("path: node_modules/.bin", `path: ${pluginDir}`));
+  });
+  afterAll(async () => {
+    await stack.destroy({ allowFailure: true });
+    stack.cleanup();
+    fs.rmSync(pluginDir, { recursive: true, force: true });
+  });
+
+  test("preview plans the tunnel and the database, and starts no session", async () => {
+    await admin.clearRequests();
+    const preview = await stack.preview();
+    expect(createdTypes(preview).sort()).toEqual([
+      "pulumi-nodejs:dynamic:Resource",
+      "pulumi:providers:sessions",
+      "sessions:index:TunnelEndpoint",
+    ]);
+    expect((await admin.requests()).filter((r) => r.service === "ssm")).toEqual([]);
+    expect(await databaseExists()).toBe(false);
+  });
+
+  test("up makes the database and its user through the tunnel; then no session is left", async () => {
+    await stack.up();
+    const outputs = await stack.outputs();
+    expect(outputs.database).toBe(DATABASE);
+    expect(outputs.tunnelEndpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(outputs.tunnelEndpoint).not.toBe(`127.0.0.1:${db.port}`);
+    expect(await databaseExists()).toBe(true);
+    // The new user logs in and sees its database: the grant went through too.
+    const conn = await connectAs({ host: db.host, port: db.port }, USER, APP_PASSWORD);
+    try {
+      const [rows] = await conn.query(
+        `SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`,
+        [DATABASE],
+      );
+      expect((rows as Array<{ n: number }>)[0].n).toBe(1);
+    } finally {
+      await conn.end();
+    }
+    const ssm = (await admin.requests()).filter((r) => r.service === "ssm");
+    expect(ssm.length).toBeGreaterThan(0);
+    expect(stack.rawState()).not.toContain(APP_PASSWORD);
+    expect(stack.rawState()).not.toContain(MARIADB_ADMIN.password);
+    expect(await liveSessions()).toEqual([]);
+  });
+
+  test("destroy, without --run-program, drops them through a new tunnel; no session is left", async () => {
+    await stack.destroy();
+    expect(await databaseExists()).toBe(false);
+    expect(await userExists()).toBe(false);
+    expect(await liveSessions()).toEqual([]);
   });
 });
 

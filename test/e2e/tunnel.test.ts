@@ -18,7 +18,7 @@ import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
 import { MARIADB_ADMIN, startTestMariadb, type TestMariadb } from "../../emulator/services/das/testMariadb";
 import { TestStack, uniqueSuffix } from "./harness";
-import { programRoot } from "./paths";
+import { programRoot, workRoot } from "./paths";
 
 jest.setTimeout(600_000);
 
@@ -43,7 +43,8 @@ beforeAll(async () => {
     ssm: { targets: [{ target: TARGET, region: AWS_REGION }] },
   });
   admin = new AdminClient(cloud);
-  pluginDir = fs.mkdtempSync(path.join(programRoot(), ".work", "tunnel-plugin-"));
+  fs.mkdirSync(workRoot(), { recursive: true });
+  pluginDir = fs.mkdtempSync(path.join(workRoot(), "tunnel-plugin-"));
   const main = require.resolve("pulumi-sessions/dist/plugin/main.js", { paths: [programRoot()] });
   fs.chmodSync(main, 0o755);
   fs.symlinkSync(main, path.join(pluginDir, "pulumi-resource-sessions"));
@@ -111,7 +112,7 @@ async function tunnelStack(
     .replace(/[^a-z0-9]/gi, "")
     .slice(0, 20)
     .toLowerCase();
-  const journal = fs.mkdtempSync(path.join(programRoot(), ".work", "tunnel-journal-"));
+  const journal = fs.mkdtempSync(path.join(workRoot(), "tunnel-journal-"));
   const stack = await TestStack.create({
     program: "tunnel",
     config: {
@@ -307,7 +308,10 @@ describe("when things go wrong (aws)", () => {
       const up = startUp(stack);
       const [live] = await eventually(liveSessions, (s) => s.length === 1, 60_000);
       const sessionId = live.replace(/^ssm /, "");
-      const record = JSON.parse(fs.readFileSync(path.join(journal, `${sessionId}.json`), "utf8")) as {
+      // The journal entry follows StartSession's answer by a moment.
+      const entry = path.join(journal, `${sessionId}.json`);
+      await eventually(async () => fs.existsSync(entry), Boolean);
+      const record = JSON.parse(fs.readFileSync(entry, "utf8")) as {
         pid: number;
       };
       process.kill(record.pid, "SIGKILL");
