@@ -92,11 +92,8 @@ cp -r Pulumi.yaml demo "$work/project/"
 # The tunnel runs in the package's provider plugin. A user's Pulumi.yaml names node_modules/.bin,
 # where npm links it; the copy names a folder holding the same link.
 mkdir -p "$work/plugin"
-chmod 755 node_modules/pulumi-sessions/dist/plugin/main.js
 ln -s "$repo/node_modules/pulumi-sessions/dist/plugin/main.js" "$work/plugin/pulumi-resource-sessions"
 printf 'plugins:\n  providers:\n    - name: sessions\n      path: %s\n' "$work/plugin" >>"$work/project/Pulumi.yaml"
-# The program runs in demo/ (`main`), where the SDK does not see Pulumi.yaml: PATH names it too.
-export PATH="$work/plugin:$PATH"
 cd "$work/project"
 pulumi stack init demo --non-interactive
 while IFS=$'\t' read -r key value secret; do

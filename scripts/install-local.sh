@@ -26,7 +26,9 @@ const fs = require("fs"), path = require("path");
 const pkg = require("./package.json");
 for (const entry of ["package.json", ...pkg.files]) {
   if (fs.existsSync(entry)) fs.cpSync(entry, path.join(process.argv[1], entry), { recursive: true });
-}' "$staging"
+}
+// npm makes the bins executable; so does this layout (the engine runs pulumi-resource-sessions).
+for (const bin of Object.values(pkg.bin)) fs.chmodSync(path.join(process.argv[1], bin), 0o755);' "$staging"
 chmod 755 "$staging"
 old=
 if [ -e "$target" ]; then

@@ -35,7 +35,6 @@ export function installPlugin(): PluginInstall {
     bin: Record<string, string>;
   };
   const entry = path.join(pkg, manifest.bin["pulumi-resource-sessions"]);
-  fs.chmodSync(entry, 0o755);
   const dotBin = path.join(root, "node_modules", ".bin");
   fs.mkdirSync(dotBin);
   fs.symlinkSync(path.relative(dotBin, entry), path.join(dotBin, "pulumi-resource-sessions"));

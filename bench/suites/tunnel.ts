@@ -13,6 +13,7 @@ import { programRoot } from "../../test/e2e/paths";
 import { scratchRoot, timed } from "../lib/stacks";
 import { summarize, type Summary } from "../lib/stats";
 import type { SuiteResult } from "../lib/types";
+import { pluginFolder } from "../../test/support/installedPackage";
 
 const COUNT = 20;
 const PROGRAM = path.join(__dirname, "..", "programs", "tunnel");
@@ -103,10 +104,7 @@ export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> 
     ssm: { targets: [{ target: TARGET, region: REGION }] },
   });
   // The plugin as npm links it (node_modules/.bin), in a folder the programs' Pulumi.yaml names.
-  const pluginDir = fs.mkdtempSync(path.join(scratchRoot, "tunnel-plugin-"));
-  const main = require.resolve("pulumi-sessions/dist/plugin/main.js", { paths: [programRoot()] });
-  fs.chmodSync(main, 0o755);
-  fs.symlinkSync(main, path.join(pluginDir, "pulumi-resource-sessions"));
+  const pluginDir = pluginFolder(scratchRoot, programRoot());
   try {
     const one = await arms((mode) => measure(cloud, db.port, pluginDir, mode, 1), options.runs, "setup");
     const many = await arms(

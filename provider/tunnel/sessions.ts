@@ -55,6 +55,11 @@ async function checked(lifecycle: Lifecycle, inputs: Record<string, unknown>, fi
   return result.inputs as Record<string, unknown>;
 }
 
+/** Ends a session through its resource's delete: an ended or unknown one counts as done. */
+const ender = (lifecycle: Lifecycle) => async (s: StartedSession) => {
+  await lifecycle.delete?.(s.sessionId, { region: s.region });
+};
+
 async function configured(lifecycle: Lifecycle, config: ConfigSource): Promise<Lifecycle> {
   await lifecycle.configure?.({ config } as unknown as dynamic.ConfigureRequest);
   return lifecycle;
@@ -66,11 +71,8 @@ function awsSessions(
   urn: string,
 ): TunnelSessions {
   const t = spec.inputs;
-  const end = async (s: StartedSession) => {
-    await lifecycle.delete?.(s.sessionId, { region: s.region });
-  };
   return {
-    end,
+    end: ender(lifecycle),
     async open(started) {
       const inputs = await checked(
         lifecycle,
@@ -131,9 +133,7 @@ function alicloudSessions(
     return { sessionId: id, region: String(outs.region), url: String(outs.webSocketUrl), at: now() };
   };
   return {
-    async end(s) {
-      await lifecycle.delete?.(s.sessionId, { region: s.region });
-    },
+    end: ender(lifecycle),
     async open(started) {
       let current = await start();
       started(current);

@@ -39,6 +39,8 @@ import {
 import { callRpc, openApiClient } from "../../emulator/testing/alibaba";
 import { TestStack, uniqueSuffix, type PreviewResult } from "./harness";
 import { programRoot, repoRoot, workRoot } from "./paths";
+import { pluginFolder } from "../support/installedPackage";
+import { liveSessions as liveSessionsOf } from "../support/liveSessions";
 
 // Engine runs take seconds each; the e2e project's testTimeout is not applied per project.
 jest.setTimeout(600_000);
@@ -137,20 +139,7 @@ const createdTypes = (preview: PreviewResult) =>
     .map((s) => s.newState?.type);
 
 /** Every session (or running kill task) the local cloud still considers live. */
-async function liveSessions(): Promise<string[]> {
-  const state = (await admin.sessions()) as {
-    ecs?: Array<{ sessionId: string; active: boolean }>;
-    ssm?: Array<{ sessionId: string; status: string }>;
-    das?: Array<{ taskId: string; state: string }>;
-  };
-  return [
-    ...(state.ecs ?? []).filter((s) => s.active).map((s) => `ecs ${s.sessionId}`),
-    ...(state.ssm ?? [])
-      .filter((s) => !["Terminating", "Terminated", "Failed"].includes(s.status))
-      .map((s) => `ssm ${s.sessionId}`),
-    ...(state.das ?? []).filter((t) => t.state === "RUNNING").map((t) => `das ${t.taskId}`),
-  ];
-}
+const liveSessions = () => liveSessionsOf(admin);
 
 /** `pulumi stack output --json` without --show-secrets: what a shared terminal would show. */
 async function maskedOutputs(stack: TestStack): Promise<Record<string, unknown>> {
@@ -478,11 +467,7 @@ describe("private-database-tunnel", () => {
   beforeAll(async () => {
     // The plugin as npm links it into node_modules/.bin, in a folder of its own: the copy's
     // Pulumi.yaml names that folder instead of the user's `node_modules/.bin`.
-    fs.mkdirSync(workRoot(), { recursive: true });
-    pluginDir = fs.mkdtempSync(path.join(workRoot(), "examples-plugin-"));
-    const main = require.resolve("pulumi-sessions/dist/plugin/main.js", { paths: [programRoot()] });
-    fs.chmodSync(main, 0o755);
-    fs.symlinkSync(main, path.join(pluginDir, "pulumi-resource-sessions"));
+    pluginDir = pluginFolder(workRoot(), programRoot());
     // The local cloud records remoteHost and forwards to 127.0.0.1:<remotePort>: the MariaDB
     // stands in for the RDS endpoint the bastion would dial inside the VPC.
     stack = await exampleStack(

@@ -19,6 +19,8 @@ import { startLocalCloud, type LocalCloud } from "../../emulator/server";
 import { MARIADB_ADMIN, startTestMariadb, type TestMariadb } from "../../emulator/services/das/testMariadb";
 import { TestStack, uniqueSuffix } from "./harness";
 import { programRoot, workRoot } from "./paths";
+import { pluginFolder } from "../support/installedPackage";
+import { liveSessions as liveSessionsOf } from "../support/liveSessions";
 
 jest.setTimeout(600_000);
 
@@ -43,11 +45,7 @@ beforeAll(async () => {
     ssm: { targets: [{ target: TARGET, region: AWS_REGION }] },
   });
   admin = new AdminClient(cloud);
-  fs.mkdirSync(workRoot(), { recursive: true });
-  pluginDir = fs.mkdtempSync(path.join(workRoot(), "tunnel-plugin-"));
-  const main = require.resolve("pulumi-sessions/dist/plugin/main.js", { paths: [programRoot()] });
-  fs.chmodSync(main, 0o755);
-  fs.symlinkSync(main, path.join(pluginDir, "pulumi-resource-sessions"));
+  pluginDir = pluginFolder(workRoot(), programRoot());
 });
 
 afterAll(async () => {
@@ -56,19 +54,8 @@ afterAll(async () => {
   if (pluginDir) fs.rmSync(pluginDir, { recursive: true, force: true });
 });
 
-/** Every session the local cloud still considers live. */
-async function liveSessions(): Promise<string[]> {
-  const state = (await admin.sessions()) as {
-    ecs?: Array<{ sessionId: string; active: boolean }>;
-    ssm?: Array<{ sessionId: string; status: string }>;
-  };
-  return [
-    ...(state.ecs ?? []).filter((s) => s.active).map((s) => `ecs ${s.sessionId}`),
-    ...(state.ssm ?? [])
-      .filter((s) => !["Terminating", "Terminated", "Failed"].includes(s.status))
-      .map((s) => `ssm ${s.sessionId}`),
-  ];
-}
+/** Every session (or running kill task) the local cloud still considers live. */
+const liveSessions = () => liveSessionsOf(admin);
 
 async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
   const until = Date.now() + ms;
@@ -184,6 +171,10 @@ describe.each(["aws", "alicloud"] as const)("%s tunnel", (cloudName) => {
     expect(await schemas(prefix)).toEqual(Array.from({ length: 20 }, (_, i) => `${prefix}_${i}`).sort());
     expect(await liveSessions()).toEqual([]);
     expect(await listening(port)).toBe(false);
+    // The tunnel provider's keys and the database password are secrets in state.
+    const raw = stack.rawState();
+    for (const secret of [AWS.accessKeySecret, ALI.accessKeySecret, MARIADB_ADMIN.password])
+      expect(raw).not.toContain(secret);
   });
 
   test("an up that removes 19 databases: their deletes, after the program ended, go through the tunnel", async () => {

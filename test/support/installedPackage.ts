@@ -48,3 +48,20 @@ export function installProgram(dir: string, tarball: string, dependencies: Recor
     cwd: dir,
   });
 }
+
+/**
+ * A new folder under `under` holding `pulumi-resource-sessions` as npm links it into
+ * node_modules/.bin, pointing at the package installed in `programRoot`: what a copied program's
+ * Pulumi.yaml names as its plugin path (docs/tunnels.md). Remove it when done.
+ */
+export function pluginFolder(under: string, programRoot: string): string {
+  fs.mkdirSync(under, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(under, "plugin-"));
+  // By path, not require.resolve: from the repo root the name resolves to the repo itself.
+  const pkg = path.join(programRoot, "node_modules", "pulumi-sessions");
+  const { bin } = JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8")) as {
+    bin: Record<string, string>;
+  };
+  fs.symlinkSync(path.join(pkg, bin["pulumi-resource-sessions"]), path.join(dir, "pulumi-resource-sessions"));
+  return dir;
+}
