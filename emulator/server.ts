@@ -135,6 +135,12 @@ function hostPart(host: string): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A request's parameters for the log, without the values of its service's secret ones. */
+function loggedParams({ params, service }: Dispatch): Record<string, unknown> {
+  const secret = new Set(service.secretParameters);
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, secret.has(k) ? "***" : v]));
+}
+
 /** Runs one API request through its protocol; returns the response, or "drop" to kill the socket. */
 async function serveApi(
   protocol: WireProtocol,
@@ -149,6 +155,7 @@ async function serveApi(
     dispatch = protocol.parse(raw, env, row.requestId);
     row.service = dispatch.service.name;
     row.action = dispatch.action;
+    row.params = loggedParams(dispatch);
     const callerKey = dispatch.ctx.accessKeyId;
     const caller = env.credentials().find((c) => c.accessKeyId === callerKey);
     checkPermission(caller, dispatch.service.name, dispatch.action);

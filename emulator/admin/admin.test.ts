@@ -9,6 +9,18 @@ import { DescribeSessionsCommand, SSMClient } from "@aws-sdk/client-ssm";
 const REGION = "cn-hangzhou";
 const DESCRIBE = { RegionId: REGION };
 
+/** The official SSM client with the test key, pointed at the local cloud. */
+const ssmClient = (cloud: LocalCloud, options: { maxAttempts?: number } = {}) =>
+  new SSMClient({
+    region: "us-east-1",
+    endpoint: cloud.url,
+    credentials: {
+      accessKeyId: TEST_CREDENTIAL.accessKeyId,
+      secretAccessKey: TEST_CREDENTIAL.accessKeySecret,
+    },
+    ...options,
+  });
+
 describe("admin API", () => {
   let cloud: LocalCloud;
   let admin: AdminClient;
@@ -75,15 +87,7 @@ describe("admin API", () => {
         kind: "serverError",
         code: "InternalServerError",
       });
-      const ssm = new SSMClient({
-        region: "us-east-1",
-        endpoint: cloud.url,
-        credentials: {
-          accessKeyId: TEST_CREDENTIAL.accessKeyId,
-          secretAccessKey: TEST_CREDENTIAL.accessKeySecret,
-        },
-        maxAttempts: 1,
-      });
+      const ssm = ssmClient(cloud, { maxAttempts: 1 });
       const err = (await ssm
         .send(new DescribeSessionsCommand({ State: "Active" }))
         .catch((e: unknown) => e)) as {
@@ -174,6 +178,27 @@ describe("admin API", () => {
       }
       await admin.clearRequests();
       expect(await admin.requests()).toEqual([]);
+    });
+
+    test("rows carry the action's parameters, a secret one as ***", async () => {
+      await admin.clearRequests();
+      await callRpc(api, "DescribeTerminalSessions", { RegionId: REGION, "InstanceId.1": "i-1" });
+      // An unknown instance: DAS answers `Success: false` in a 200 (see the DAS backend's header).
+      const kill = await callRpc(
+        api,
+        "CreateKillInstanceSessionTask",
+        { InstanceId: "rm-none", DbUser: "ops", DbUserPassword: "pw-in-the-log", KillAllSessions: true },
+        { version: "2020-01-16" },
+      );
+      expect(kill.body.Success).toBe(false);
+      await ssmClient(cloud).send(new DescribeSessionsCommand({ State: "Active", MaxResults: 5 }));
+      const rows = await admin.requests();
+      expect(rows.map((r) => r.params)).toEqual([
+        { RegionId: REGION, "InstanceId.1": "i-1" },
+        { InstanceId: "rm-none", DbUser: "ops", DbUserPassword: "***", KillAllSessions: "true" },
+        { State: "Active", MaxResults: 5 },
+      ]);
+      expect(JSON.stringify(rows)).not.toContain("pw-in-the-log");
     });
 
     test("requests no protocol understands get a 404 and a log row", async () => {

@@ -9,6 +9,11 @@ export interface RequestLogEntry {
   /** Service name (`ecs`, `das`, `ssm`), or null when the request failed before routing. */
   service: string | null;
   action: string | null;
+  /**
+   * The action's parameters as the service got them (the signature and keys travel in headers),
+   * secret ones as `***`; absent when the request failed before it was parsed.
+   */
+  params?: Record<string, unknown>;
   /** HTTP status sent; 0 when the response was dropped on purpose (fault `dropResponse`). */
   status: number;
   /** Error code for failed calls, null on success. */

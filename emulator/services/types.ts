@@ -32,6 +32,8 @@ export interface Service {
   /** Alibaba `x-acs-version` (e.g. `2014-05-26`), or the AWS target prefix (e.g. `AmazonSSM`). */
   version: string;
   actions: Record<string, ActionHandler>;
+  /** Parameters that carry a secret: the request log shows them as `***`. */
+  secretParameters?: readonly string[];
   /** Stops timers, closes database connections. */
   close?(): Promise<void>;
   /** Live state as plain JSON, for `GET /_admin/sessions` (keyed by service name). */

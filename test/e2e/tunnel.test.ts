@@ -12,7 +12,6 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
@@ -21,6 +20,7 @@ import { TestStack, uniqueSuffix } from "./harness";
 import { programRoot, workRoot } from "./paths";
 import { pluginFolder } from "../support/installedPackage";
 import { liveSessions as liveSessionsOf } from "../support/liveSessions";
+import { listening } from "../support/ports";
 
 jest.setTimeout(600_000);
 
@@ -64,17 +64,6 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms =
     if (ok(value) || Date.now() > until) return value;
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** True when something accepts connections on the port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 async function schemas(prefix: string): Promise<string[]> {

@@ -45,6 +45,7 @@ export function createDasService(
     // Read live: the admin API may add credentials and their accounts.
     actions: createDasHandlers(backend, (accessKeyId) => accountOf(config.credentials, accessKeyId)),
     backend,
+    secretParameters: ["DbUserPassword"],
     snapshot: () => backend.snapshot(),
     close: () => backend.close(),
     persistence: { save: () => backend.save(), restore: (saved) => backend.restore(saved) },
