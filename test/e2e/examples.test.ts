@@ -33,6 +33,7 @@ import {
   MARIADB_ADMIN,
   openSession,
   startTestMariadb,
+  testAccount,
   type ClientSession,
   type TestMariadb,
 } from "../../emulator/services/das/testMariadb";
@@ -66,11 +67,7 @@ const DB_TUNNEL_TARGET = "i-0exdbtunnel00001";
 
 const sfx = uniqueSuffix();
 const RDS_INSTANCE = `rm-examples${sfx}`;
-const account = (name: string, grants?: string) => ({
-  user: `${name}_${sfx}`,
-  password: `pw-${name}-${sfx}`,
-  grants,
-});
+const account = (name: string, grants?: string) => testAccount(name, sfx, grants);
 const OPS = account("ops", "PROCESS, CONNECTION ADMIN");
 const APP = account("app");
 const REPLICATOR = account("replicator");

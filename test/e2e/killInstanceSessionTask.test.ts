@@ -12,6 +12,7 @@ import {
   openSession,
   startBinlogDump,
   startTestMariadb,
+  testAccount,
   threadsWithCommand,
   type BinlogDump,
   type ClientSession,
@@ -27,11 +28,7 @@ const CREDENTIAL = { accessKeyId: "LTAIkilltaske2e01", accessKeySecret: "kill-ta
 
 const sfx = uniqueSuffix();
 const INSTANCE_ID = `rm-e2ekill${sfx}`;
-const account = (name: string, grants?: string) => ({
-  user: `${name}_${sfx}`,
-  password: `pw-${name}-${sfx}`,
-  grants,
-});
+const account = (name: string, grants?: string) => testAccount(name, sfx, grants);
 const OPS = account("ops", "PROCESS, CONNECTION ADMIN");
 const APP1 = account("app1");
 const APP2 = account("app2");

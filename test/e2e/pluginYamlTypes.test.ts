@@ -20,6 +20,7 @@ import {
   isAlive,
   openSession,
   startTestMariadb,
+  testAccount,
   type ClientSession,
   type TestMariadb,
 } from "../../emulator/services/das/testMariadb";
@@ -41,11 +42,7 @@ const INSTANCE = "i-yamltypes0001";
 const TARGET = "i-0yamltypes000001";
 const sfx = uniqueSuffix();
 const DB_INSTANCE = `rm-yamltypes${sfx}`;
-const account = (name: string, grants?: string) => ({
-  user: `${name}_${sfx}`,
-  password: `pw-${name}-${sfx}`,
-  grants,
-});
+const account = (name: string, grants?: string) => testAccount(name, sfx, grants);
 const OPS = account("ops", "PROCESS, CONNECTION ADMIN");
 const APP = account("app");
 const KEEPER = account("keeper");

@@ -112,6 +112,11 @@ export interface AccountSpec {
   grants?: string;
 }
 
+/** An account named for one test file (`<name>_<suffix>`), so files sharing a server never meet. */
+export function testAccount(name: string, suffix: string, grants?: string): AccountSpec {
+  return { user: `${name}_${suffix}`, password: `pw-${name}-${suffix}`, grants };
+}
+
 /** (Re)creates the accounts from scratch, reachable over TCP from loopback. */
 export async function createAccounts(server: TestMariadb, accounts: AccountSpec[]): Promise<void> {
   const admin = await server.admin();
