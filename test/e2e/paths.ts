@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** The repository root. */
@@ -13,7 +14,12 @@ export function programRoot(): string {
   return process.env.PULUMI_SESSIONS_PROGRAM_ROOT ?? repoRoot;
 }
 
-/** Scratch space for engine runs, under programRoot() so programs resolve its node_modules. */
+/**
+ * Scratch space for engine runs, under programRoot() so programs resolve its node_modules.
+ * Created here because a clean clone has none and callers make temp folders in it directly.
+ */
 export function workRoot(): string {
-  return path.join(programRoot(), ".work", "e2e");
+  const dir = path.join(programRoot(), ".work", "e2e");
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
 }
