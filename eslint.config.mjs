@@ -19,12 +19,6 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
-    // The provider stub requires the package by name at run time, and its body is stored in
-    // state verbatim: the exemption lives here rather than as a comment inside it.
-    files: ["sdk/internal/providerStub.ts"],
-    rules: { "@typescript-eslint/no-require-imports": "off" },
-  },
-  {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },

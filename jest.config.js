@@ -29,5 +29,12 @@ module.exports = {
       testMatch: ["<rootDir>/test/reliability/**/*.test.ts"],
       globalSetup: "<rootDir>/test/e2e/globalSetup.ts",
     },
+    {
+      // Hostile peers (fast-check): bounded in inputs and time, reproducible from FUZZ_SEED.
+      displayName: "fuzz",
+      testEnvironment: "node",
+      transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/fuzz/**/*.test.ts"],
+    },
   ],
 };

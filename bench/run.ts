@@ -5,7 +5,7 @@
  *
  *   npm run bench                               every suite, default run counts (~10 min on 2 cores)
  *   npm run bench -- --runs 3 --cold-runs 5     fewer runs
- *   npm run bench -- --only coldStart,scaling   some suites (upDestroy, coldStart, scaling, portForward, plugin, tunnel)
+ *   npm run bench -- --only coldStart,scaling   some suites (upDestroy, coldStart, scaling, portForward, plugin, tunnel, backpressure)
  *
  * Options (or environment variables): --runs / BENCH_RUNS (up+destroy runs per variant, 5),
  * --transpile-only-runs / BENCH_TRANSPILE_ONLY_RUNS (attribution runs, 3; 0 skips),
@@ -16,6 +16,7 @@
  * --plugin-runs / BENCH_PLUGIN_RUNS (plugin vs dynamic up+destroy runs per arm, 3),
  * --plugin-cold-runs / BENCH_PLUGIN_COLD_RUNS (plugin vs dynamic cold starts per door, 5),
  * --tunnel-runs / BENCH_TUNNEL_RUNS (tunnel vs direct runs per arm and figure, 3),
+ * --backpressure-mb / BENCH_BACKPRESSURE_MB (pushed at a peer that reads nothing, 64),
  * --only / BENCH_ONLY.
  */
 import * as fs from "node:fs";
@@ -27,6 +28,7 @@ import { engineBin } from "../test/e2e/harness";
 import { machineInfo } from "./lib/machine";
 import { renderMarkdown, type BenchReport } from "./lib/report";
 import type { SuiteResult } from "./lib/types";
+import { backpressureSuite } from "./suites/backpressure";
 import { coldStartSuite } from "./suites/coldStart";
 import { pluginSuite } from "./suites/plugin";
 import { portForwardSuite } from "./suites/portForward";
@@ -34,7 +36,17 @@ import { scalingSuite } from "./suites/scaling";
 import { tunnelSuite } from "./suites/tunnel";
 import { upDestroySuite } from "./suites/upDestroy";
 
-const SUITES = ["upDestroy", "coldStart", "scaling", "portForward", "plugin", "tunnel"] as const;
+const SUITES = [
+  "upDestroy",
+  "coldStart",
+  "scaling",
+  "portForward",
+  "plugin",
+  "tunnel",
+  "backpressure",
+] as const;
+/** Suites that run no Pulumi program: they need neither the engine nor the installed package. */
+const WITHOUT_ENGINE: readonly SuiteName[] = ["backpressure"];
 type SuiteName = (typeof SUITES)[number];
 
 interface Settings {
@@ -49,6 +61,7 @@ interface Settings {
   pluginRuns: number;
   pluginColdRuns: number;
   tunnelRuns: number;
+  backpressureMB: number;
   only: SuiteName[];
 }
 
@@ -100,6 +113,11 @@ export function parseSettings(argv: string[]): Settings {
       1,
     ),
     tunnelRuns: count(option(argv, "tunnel-runs", "BENCH_TUNNEL_RUNS", "3"), "--tunnel-runs", 1),
+    backpressureMB: count(
+      option(argv, "backpressure-mb", "BENCH_BACKPRESSURE_MB", "64"),
+      "--backpressure-mb",
+      1,
+    ),
     only: only as SuiteName[],
   };
 }
@@ -125,11 +143,12 @@ async function main(): Promise<void> {
   process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
   process.env.AWS_EC2_METADATA_DISABLED = "true";
   // The e2e setup: the engine (built on first use) and the package installed in node_modules.
-  globalSetup();
+  const needsEngine = settings.only.some((s) => !WITHOUT_ENGINE.includes(s));
+  if (needsEngine) globalSetup();
   const started = Date.now();
   const report: BenchReport = {
     date: new Date(started).toISOString(),
-    machine: machineInfo(engineBin()),
+    machine: machineInfo(needsEngine ? engineBin() : undefined),
     settings: { ...settings },
     suites: [],
     durationMs: 0,
@@ -151,6 +170,12 @@ async function main(): Promise<void> {
       }),
     plugin: () => pluginSuite({ runs: settings.pluginRuns, coldRuns: settings.pluginColdRuns }),
     tunnel: () => tunnelSuite({ runs: settings.tunnelRuns }),
+    backpressure: () =>
+      backpressureSuite({
+        pushBytes: settings.backpressureMB * 2 ** 20,
+        ecsBytes: 3 * 2 ** 20,
+        stallMs: 3000,
+      }),
   };
   for (const name of SUITES) {
     if (!settings.only.includes(name)) continue;

@@ -7,9 +7,9 @@ import { parseArgs } from "node:util";
 import { openShell } from "../client/ecs";
 import { openSsmShell } from "../client/ssm";
 import { usageErrors, type Command } from "./command";
-import { resolveSource, SOURCE_OPTIONS, SOURCE_USAGE } from "./sessionSource";
+import { refuseSecretOptions, resolveSource, SOURCE_OPTIONS, SOURCE_USAGE } from "./sessionSource";
 
-export const USAGE = `usage: pulumi-sessions connect (--output NAME [--stack NAME] [--cwd DIR] | --url URL [--token TOKEN])
+export const USAGE = `usage: pulumi-sessions connect [--output NAME [--stack NAME] [--cwd DIR] | --session-file PATH]
 
 Opens the session's shell (or streams its command's output) in this terminal: Alibaba Cloud ECS
 Session Manager sessions (TerminalSession) and AWS SSM sessions (SsmSession). Exits with the
@@ -24,6 +24,7 @@ function terminalSize(): { rows: number; cols: number } | undefined {
 }
 
 async function run(argv: string[]): Promise<number> {
+  refuseSecretOptions(argv);
   const { values } = usageErrors(() =>
     parseArgs({
       args: argv,

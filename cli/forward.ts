@@ -6,10 +6,10 @@
 import { parseArgs } from "node:util";
 import { forwardPort } from "../client/ecs";
 import { forwardSsmPort } from "../client/ssm";
-import { UsageError, usageErrors, type Command } from "./command";
-import { resolveSource, SOURCE_OPTIONS, SOURCE_USAGE } from "./sessionSource";
+import { errorLine, UsageError, usageErrors, type Command } from "./command";
+import { refuseSecretOptions, resolveSource, SOURCE_OPTIONS, SOURCE_USAGE } from "./sessionSource";
 
-export const USAGE = `usage: pulumi-sessions forward [--local-port N] [--host ADDR] (--output NAME [--stack NAME] [--cwd DIR] | --url URL [--token TOKEN])
+export const USAGE = `usage: pulumi-sessions forward [--local-port N] [--host ADDR] [--output NAME [--stack NAME] [--cwd DIR] | --session-file PATH]
 
 Listens on a local port and carries every TCP connection to it through the session to its target
 (Alibaba Cloud: one WebSocket per connection; AWS SSM: multiplexed over the one session), until
@@ -28,6 +28,7 @@ function untilSignal(): Promise<string> {
 }
 
 async function run(argv: string[]): Promise<number> {
+  refuseSecretOptions(argv);
   const { values } = usageErrors(() =>
     parseArgs({
       args: argv,
@@ -54,7 +55,8 @@ async function run(argv: string[]): Promise<number> {
       ? await forwardPort(source.webSocketUrl, {
           localPort,
           host,
-          onConnectionError: (err) => process.stderr.write(`pulumi-sessions forward: ${err.message}\n`),
+          // One connection failed; the others, and the listener, go on.
+          onConnectionError: (err) => process.stderr.write(`pulumi-sessions forward: ${errorLine(err)}\n`),
         })
       : await forwardSsmPort(
           { streamUrl: source.streamUrl, tokenValue: source.tokenValue },
@@ -63,9 +65,9 @@ async function run(argv: string[]): Promise<number> {
   process.stdout.write(`${JSON.stringify({ host, port: forward.port })}\n`);
   const ended =
     "done" in forward ? forward.done.then(() => "the session ended") : new Promise<string>(() => undefined);
-  const why = await Promise.race([untilSignal(), ended]);
+  // A failed session rejects: the forward closes, and the error is the command's one line.
+  const why = await Promise.race([untilSignal(), ended]).finally(() => forward.close());
   process.stderr.write(`pulumi-sessions forward: ${why}, closing\n`);
-  await forward.close();
   return 0;
 }
 

@@ -2,7 +2,7 @@
  * The `pulumi-sessions` command line: `pulumi-sessions <command> [options]`.
  * Each command parses its own options; this module only dispatches and reports errors.
  */
-import { UsageError, type Command } from "./command";
+import { errorLine, UsageError, type Command } from "./command";
 import { connect } from "./connect";
 import { forward } from "./forward";
 import { localCloud } from "./localCloud";
@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     const prefix = command ? `pulumi-sessions ${command.name}` : "pulumi-sessions";
-    process.stderr.write(`${prefix}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`${prefix}: ${errorLine(e)}\n`);
     if (!(e instanceof UsageError)) return 1;
     process.stderr.write(`run \`${prefix} --help\` for usage\n`);
     return 2;

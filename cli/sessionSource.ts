@@ -1,12 +1,15 @@
 /**
  * Where `connect` and `forward` find the session to use: a stack output (read with
- * `pulumi stack output --show-secrets`, so the secret never passes through a command line), or
- * the URL and token given directly (environment or flags). Nothing here ever prints them.
+ * `pulumi stack output --show-secrets`), a file or standard input, or the environment. Never the
+ * command line, which every user of the machine can read; and nothing here ever prints a URL or a
+ * token, not even a malformed one.
  *
  * A URL whose path is `/v1/data-channel/<id>` is an AWS SSM StreamUrl (its TokenValue is needed
  * too); any other `ws://`/`wss://` URL is an Alibaba Cloud WebSocketUrl (its token rides in it).
  */
 import { execFile } from "node:child_process";
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
 import { UsageError } from "./command";
 
 export type SessionSource =
@@ -17,8 +20,7 @@ export const SOURCE_OPTIONS = {
   stack: { type: "string" },
   output: { type: "string" },
   cwd: { type: "string" },
-  url: { type: "string" },
-  token: { type: "string" },
+  "session-file": { type: "string" },
 } as const;
 
 export const SOURCE_USAGE = `Where the session comes from (first that applies):
@@ -27,27 +29,54 @@ export const SOURCE_USAGE = `Where the session comes from (first that applies):
                   as JSON text), read with
                   \`pulumi stack output --show-secrets\`; with --stack NAME and --cwd DIR (the
                   project folder) when they are not the current ones
-  --url URL       the URL itself; PULUMI_SESSIONS_URL in the environment does the same and keeps it
-                  out of the process list
-  --token TOKEN   an SSM session's TokenValue (or PULUMI_SESSIONS_TOKEN)
+  --session-file PATH
+                  a file (- for standard input) holding the session: JSON with streamUrl and
+                  tokenValue (or a StartSession response), JSON with webSocketUrl, or the URL
+                  alone (an SSM StreamUrl's TokenValue then comes from PULUMI_SESSIONS_TOKEN)
+  PULUMI_SESSIONS_URL, PULUMI_SESSIONS_TOKEN
+                  in the environment: the URL, and an SSM session's TokenValue
+  The URL and token are never taken on the command line (--url, --token): every user of the
+  machine can read it.
 `;
 
 export interface SourceArgs {
   stack?: string;
   output?: string;
   cwd?: string;
-  url?: string;
-  token?: string;
+  "session-file"?: string;
 }
+
+/** Where to put what `--url` and `--token` used to carry. */
+const INSTEAD: Record<string, string> = {
+  "--url": "set PULUMI_SESSIONS_URL, or use --session-file PATH (- for standard input) or --output NAME",
+  "--token": "set PULUMI_SESSIONS_TOKEN, or use --session-file PATH (- for standard input) or --output NAME",
+};
+
+/** Refuses `--url` and `--token` (in any spelling) before anything could echo their value. */
+export function refuseSecretOptions(argv: string[]): void {
+  for (const arg of argv) {
+    if (arg === "--") return;
+    const name = arg.split("=", 1)[0];
+    if (name in INSTEAD)
+      throw new UsageError(
+        `${name} is not accepted: a command line is visible to every user of this machine; ${INSTEAD[name]}`,
+      );
+  }
+}
+
+/** A session file is a few hundred bytes; more is not one. */
+const SESSION_FILE_MAX_BYTES = 64 * 1024;
 
 const isStreamUrl = (url: string) => /^wss?:\/\/[^/]+\/v1\/data-channel\/[^/?]+/.test(url);
 
 function fromUrl(url: string, token: string | undefined, origin: string): SessionSource {
   if (!/^wss?:\/\//.test(url)) throw new UsageError(`${origin} is not a ws:// or wss:// URL`);
+  if (!URL.canParse(url))
+    throw new UsageError(`${origin} is not a valid URL (its value is not shown: it may hold a token)`);
   if (!isStreamUrl(url)) return { cloud: "alicloud", webSocketUrl: url };
   if (!token)
     throw new UsageError(
-      `${origin} is an SSM StreamUrl: give its TokenValue too (--token or PULUMI_SESSIONS_TOKEN)`,
+      `${origin} is an SSM StreamUrl: give its TokenValue too (PULUMI_SESSIONS_TOKEN, or tokenValue in a session file)`,
     );
   return { cloud: "aws", streamUrl: url, tokenValue: token };
 }
@@ -58,27 +87,49 @@ function field(o: Record<string, unknown>, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-function fromOutput(value: unknown, name: string): SessionSource {
+/** A stack output's or a session file's value; `token` is the TokenValue for a bare StreamUrl. */
+function fromValue(value: unknown, origin: string, token?: string): SessionSource {
   // A StartSession response as the plugin takes it (JSON text) is an object too.
   if (typeof value === "string" && value.trimStart().startsWith("{")) {
     try {
       value = JSON.parse(value);
     } catch {
-      throw new UsageError(`stack output "${name}" looks like JSON but does not parse`);
+      throw new UsageError(`${origin} looks like JSON but does not parse`);
     }
   }
-  if (typeof value === "string") return fromUrl(value, undefined, `stack output "${name}"`);
+  if (typeof value === "string") return fromUrl(value.trim(), token, origin);
   if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
     const streamUrl = field(o, "streamUrl");
     const tokenValue = field(o, "tokenValue");
-    if (streamUrl && tokenValue) return fromUrl(streamUrl, tokenValue, `stack output "${name}".streamUrl`);
+    if (streamUrl && tokenValue) return fromUrl(streamUrl, tokenValue, `${origin}.streamUrl`);
     const webSocketUrl = field(o, "webSocketUrl");
-    if (webSocketUrl) return fromUrl(webSocketUrl, undefined, `stack output "${name}".webSocketUrl`);
+    if (webSocketUrl) return fromUrl(webSocketUrl, undefined, `${origin}.webSocketUrl`);
   }
   throw new UsageError(
-    `stack output "${name}" is neither a URL nor an object with webSocketUrl, or streamUrl and tokenValue`,
+    `${origin} is neither a URL nor an object with webSocketUrl, or streamUrl and tokenValue`,
   );
+}
+
+/** The text of a session file, or of standard input for `-`. */
+async function readSessionFile(path: string, stdin: Readable): Promise<string> {
+  const source = path === "-" ? stdin : createReadStream(path);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of source) {
+      size += (chunk as Buffer).length;
+      if (size > SESSION_FILE_MAX_BYTES)
+        throw new UsageError(`the session file is over ${SESSION_FILE_MAX_BYTES} bytes: it is not a session`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read the session file: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  } finally {
+    if (path !== "-") source.destroy();
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function stackOutputs(args: SourceArgs): Promise<Record<string, unknown>> {
@@ -104,6 +155,7 @@ function stackOutputs(args: SourceArgs): Promise<Record<string, unknown>> {
 export async function resolveSource(
   args: SourceArgs,
   env: NodeJS.ProcessEnv = process.env,
+  stdin: Readable = process.stdin,
 ): Promise<SessionSource> {
   if (args.output !== undefined) {
     const outputs = await stackOutputs(args);
@@ -111,17 +163,21 @@ export async function resolveSource(
       throw new UsageError(
         `the stack has no output "${args.output}" (it has: ${Object.keys(outputs).join(", ") || "none"})`,
       );
-    return fromOutput(outputs[args.output], args.output);
+    return fromValue(outputs[args.output], `stack output "${args.output}"`);
   }
   if (args.stack !== undefined)
     throw new UsageError("--stack needs --output NAME: the output that holds the session");
   // An empty variable is an unset one (`PULUMI_SESSIONS_URL= cmd`).
-  const url = args.url ?? (env.PULUMI_SESSIONS_URL || undefined);
+  const token = env.PULUMI_SESSIONS_TOKEN || undefined;
+  const file = args["session-file"];
+  if (file !== undefined) {
+    const origin = file === "-" ? "standard input" : "the session file";
+    return fromValue((await readSessionFile(file, stdin)).trim(), origin, token);
+  }
+  const url = env.PULUMI_SESSIONS_URL || undefined;
   if (url === undefined)
-    throw new UsageError("no session given: use --output NAME, --url URL or PULUMI_SESSIONS_URL");
-  return fromUrl(
-    url,
-    args.token ?? (env.PULUMI_SESSIONS_TOKEN || undefined),
-    args.url !== undefined ? "--url" : "PULUMI_SESSIONS_URL",
-  );
+    throw new UsageError(
+      "no session given: use --output NAME, --session-file PATH (- for standard input) or PULUMI_SESSIONS_URL",
+    );
+  return fromUrl(url, token, "PULUMI_SESSIONS_URL");
 }

@@ -81,17 +81,17 @@ describe("pulumi-sessions connect and forward (Alibaba Cloud ECS sessions)", () 
     [
       [],
       {},
-      "pulumi-sessions connect: no session given: use --output NAME, --url URL or PULUMI_SESSIONS_URL",
+      "pulumi-sessions connect: no session given: use --output NAME, --session-file PATH (- for standard input) or PULUMI_SESSIONS_URL",
     ],
     [
-      ["--url", "http://127.0.0.1:1/session"],
-      {},
-      "pulumi-sessions connect: --url is not a ws:// or wss:// URL",
+      [],
+      { PULUMI_SESSIONS_URL: "http://127.0.0.1:1/session" },
+      "pulumi-sessions connect: PULUMI_SESSIONS_URL is not a ws:// or wss:// URL",
     ],
     [
       [],
       { PULUMI_SESSIONS_URL: "ws://127.0.0.1:1/v1/data-channel/s-1?role=publish_subscribe" },
-      "pulumi-sessions connect: PULUMI_SESSIONS_URL is an SSM StreamUrl: give its TokenValue too (--token or PULUMI_SESSIONS_TOKEN)",
+      "pulumi-sessions connect: PULUMI_SESSIONS_URL is an SSM StreamUrl: give its TokenValue too (PULUMI_SESSIONS_TOKEN, or tokenValue in a session file)",
     ],
     [
       ["--stack", "dev"],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { limitsSchema } from "./limits";
 
 /**
  * The local cloud's configuration: who may call it and what exists in it.
@@ -127,6 +128,8 @@ export const localCloudConfigSchema = z.object({
     .default({ instances: [] }),
   ssm: z.object({ targets: z.array(ssmTargetSchema).default([]) }).default({ targets: [] }),
   das: z.object({ instances: z.array(dasInstanceSchema).default([]) }).default({ instances: [] }),
+  /** Bounds on connections, sizes and time (emulator/limits.ts); each absent one keeps its default. */
+  limits: limitsSchema.prefault({}),
 });
 
 export type LocalCloudConfigInput = z.input<typeof localCloudConfigSchema>;

@@ -14,12 +14,16 @@
  * Per API request: read body -> pick protocol (`matches`) -> `parse` (authenticate, route) ->
  * fault rules -> handler -> encode; one request-log row per request. Every error is an ApiError
  * encoded by the protocol that took the request; anything else becomes its 500 InternalError.
+ *
+ * No peer's bytes can end the process: connections are capped, headers, bodies and time bounded
+ * (emulator/limits.ts), a failing request, upgrade or state write ends that one request, upgrade
+ * or write with a reason, and every socket refused by hand has an error listener first.
+ * docs/protocols/control-plane.md lists each refusal.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { Duplex } from "node:stream";
 import { handleAdmin, ADMIN_PREFIX } from "./admin/router";
 import { FaultInjector, injectedServerError } from "./admin/faults";
 import { RequestLog, type RequestLogEntry } from "./admin/requestLog";
@@ -27,23 +31,25 @@ import { systemClock, type Clock } from "./clock";
 import { localCloudConfigSchema, type LocalCloudConfig, type LocalCloudConfigInput } from "./config";
 import { EcsDataPlane } from "./dataplane/ecs/ecsDataPlane";
 import { SsmDataPlane } from "./dataplane/ssm/dataPlane";
+import type { Limits } from "./limits";
 import { InventoryJournal } from "./persistence/inventoryJournal";
 import { STATE_FILE, StateStore } from "./persistence/store";
 import { protocols } from "./protocol";
 import { standardErrorsFor } from "./protocol/standardErrors";
 import type { Dispatch, ProtocolEnv, RawRequest, RawResponse, WireProtocol } from "./protocol/types";
 import { adminTokenRefusal } from "./security/adminToken";
+import { capConnections } from "./security/connectionCap";
 import { hostRefusal, ownHosts, type HostCheck } from "./security/hostCheck";
+import { clientErrorRefusal, httpRefusals } from "./security/httpRefusals";
 import { jsonBodyRefusal } from "./security/jsonBody";
 import { loadLocalSecrets } from "./security/localSecrets";
 import { originRefusal } from "./security/originCheck";
 import type { Refusal } from "./security/refusal";
+import { refuseSocket } from "./security/socketRefusal";
+import { routeUpgrade } from "./security/upgradeGuard";
 import { createServices } from "./services";
 import { checkPermission } from "./services/permissions";
 import { ApiError, type Service } from "./services/types";
-
-/** Requests bigger than this are refused (the APIs served here take small JSON or query strings). */
-const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface LocalCloudOptions {
   /** Time for service state (creation times, URL expiry, four-week retention). Default: system clock. */
@@ -57,6 +63,8 @@ export interface LocalCloudOptions {
   idleTimeoutMs?: number;
   /** Overrides the data plane's per-session bandwidth limit (ECS: 200 KiB/s per direction). */
   bandwidthBytesPerSec?: number;
+  /** Where the local cloud's own one-line reports go (refusals, failed state writes). Default: stderr. */
+  log?: (line: string) => void;
 }
 
 export interface LocalCloud {
@@ -78,24 +86,33 @@ export interface LocalCloud {
   stop(): Promise<void>;
 }
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * The request's body, or "too large" as soon as it passes `max` bytes (declared or sent): what
+ * follows is no longer kept, and the answer closes the connection.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | "too large"> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > max) return Promise.resolve("too large");
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
+      if (size <= max) return void chunks.push(c);
+      req.off("data", onData);
+      resolve("too large");
+    };
+    req.on("data", onData);
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
+}
+
+/** An error as one line a log may show: its kind and the first line of its message, no stack. */
+function oneLine(err: unknown): string {
+  if (!(err instanceof Error)) return typeof err;
+  const first = err.message.split("\n")[0].slice(0, 200);
+  return first === "" ? err.name : `${err.name}: ${first}`;
 }
 
 function send(res: ServerResponse, r: RawResponse): void {
@@ -119,15 +136,6 @@ function sendRefusal(res: ServerResponse, refusal: Refusal): void {
   res.end(text);
 }
 
-function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
-  const text = `${refusal.reason}\n`;
-  socket.on("error", () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${refusal.status} Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-  );
-}
-
 function hostPart(host: string): string {
   if (host === "localhost") return "127.0.0.1";
   return host.includes(":") ? `[${host}]` : host;
@@ -148,6 +156,7 @@ async function serveApi(
   env: ProtocolEnv,
   faults: FaultInjector,
   row: RequestLogEntry,
+  log: (line: string) => void,
 ): Promise<RawResponse | "drop"> {
   const errors = standardErrorsFor(protocol);
   let dispatch: Dispatch | undefined;
@@ -184,7 +193,7 @@ async function serveApi(
     const apiError = err instanceof ApiError ? err : errors.internal();
     if (!(err instanceof ApiError)) {
       // Unexpected: keep the cause visible to whoever runs the emulator.
-      console.error(`[local-cloud] ${row.requestId} ${row.service}/${row.action}:`, err);
+      log(`[local-cloud] ${row.requestId} ${row.service}/${row.action} failed: ${oneLine(err)}`);
     }
     row.status = apiError.httpStatus;
     row.code = apiError.code;
@@ -199,6 +208,8 @@ export async function startLocalCloud(
   const parsed = localCloudConfigSchema.parse(input);
   const secrets = loadLocalSecrets(parsed.stateDir, parsed.credentials);
   const config: LocalCloudConfig = { ...parsed, credentials: secrets.credentials };
+  const limits: Limits = config.limits;
+  const log = options.log ?? ((line: string) => console.error(line));
   const clock = options.clock ?? systemClock;
   const host = config.host === "localhost" ? "127.0.0.1" : config.host;
   let port = 0;
@@ -219,7 +230,10 @@ export async function startLocalCloud(
     baseUrl: () => `ws://${hostPart(host)}:${port}`,
     credentials: () => config.credentials,
   });
-  const store = config.stateDir === undefined ? undefined : new StateStore(join(config.stateDir, STATE_FILE));
+  const store =
+    config.stateDir === undefined
+      ? undefined
+      : new StateStore(join(config.stateDir, STATE_FILE), { onWriteError: (line) => log(line) });
   // Read (and refused when unreadable) before the port is bound; taken back once it is.
   const saved = store?.read();
   const changed = () => store?.changed();
@@ -227,7 +241,7 @@ export async function startLocalCloud(
   const inventory = new InventoryJournal(config);
   store?.add("inventory", inventory);
   for (const s of services) if (s.persistence) store?.add(s.name, s.persistence);
-  const requestLog = new RequestLog();
+  const requestLog = new RequestLog(limits);
   const faults = new FaultInjector();
   const env: ProtocolEnv = {
     credentials: () => config.credentials,
@@ -279,13 +293,15 @@ export async function startLocalCloud(
           jsonBodyRefusal(req.method ?? "GET", req.headers["content-type"]))
         : null);
     if (refusal) return refuse(req, res, refusal, isAdmin);
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) sendJson(res, 413, { error: "Request body too large." });
-      else res.destroy();
-      return;
+    const maxBody = isAdmin ? limits.maxAdminBodyBytes : limits.maxBodyBytes;
+    const body = await readBody(req, maxBody);
+    if (body === "too large") {
+      // As text for every API: neither cloud documents an error code for it.
+      const tooLarge = httpRefusals.bodyTooLarge(maxBody, isAdmin ? "maxAdminBodyBytes" : "maxBodyBytes");
+      res.setHeader("connection", "close");
+      return isAdmin
+        ? sendJson(res, tooLarge.status, { error: tooLarge.reason })
+        : sendRefusal(res, tooLarge);
     }
     if (isAdmin) {
       const r = handleAdmin(
@@ -294,6 +310,7 @@ export async function startLocalCloud(
           services,
           requestLog,
           faults,
+          stateStatus: () => store?.status(),
           inventoryChanged: (change) => {
             inventory.record(change);
             changed();
@@ -327,7 +344,7 @@ export async function startLocalCloud(
       };
     } else {
       row.protocol = protocol.name;
-      outcome = await serveApi(protocol, raw, env, faults, row);
+      outcome = await serveApi(protocol, raw, env, faults, row, log);
     }
     row.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     requestLog.add(row);
@@ -335,20 +352,43 @@ export async function startLocalCloud(
     else send(res, outcome);
   }
 
-  const server: Server = createServer((req, res) => {
-    onRequest(req, res).catch((err: unknown) => {
-      console.error("[local-cloud] request failed:", err);
-      if (!res.headersSent) sendJson(res, 500, { error: "internal" });
-      else res.destroy();
-    });
+  const server: Server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often Node looks for connections past those timeouts (its default, 30 s, would let a
+      // slow peer hold a connection four times the header timeout).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(limits.headersTimeoutMs / 4)),
+    },
+    (req, res) => {
+      onRequest(req, res).catch((err: unknown) => {
+        log(`[local-cloud] request failed: ${oneLine(err)}`);
+        if (!res.headersSent) sendJson(res, 500, { error: "The local cloud failed to answer this request." });
+        else res.destroy();
+      });
+    },
+  );
+  capConnections(server, limits.maxConnections, () =>
+    log(`[local-cloud] connection refused (503): ${limits.maxConnections} connections already open`),
+  );
+  // Bytes that are not HTTP, headers too large or too slow: that connection is told why and closed.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    const refusal = clientErrorRefusal(err, limits);
+    if (refusal === undefined || !socket.writable) return void socket.destroy();
+    log(`[local-cloud] request refused (${refusal.status}): ${err.code ?? err.name}`);
+    refuseSocket(socket, refusal);
   });
-  server.on("upgrade", (req, socket, head: Buffer) => {
-    // Before any data plane sees it: browsers can open WebSockets to any origin.
-    const refusal = checkRequest(req);
-    if (refusal) return refuseUpgrade(socket, refusal);
-    if (!ssmDataPlane.handleUpgrade(req, socket, head) && !dataPlane.handleUpgrade(req, socket, head))
-      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
-  });
+  // Before any data plane sees it: browsers can open WebSockets to any origin.
+  const upgrades = {
+    check: checkRequest,
+    handlers: [ssmDataPlane.handleUpgrade.bind(ssmDataPlane), dataPlane.handleUpgrade.bind(dataPlane)],
+    log,
+  };
+  server.on("upgrade", (req: IncomingMessage, socket, head: Buffer) =>
+    routeUpgrade(upgrades, req, socket, head),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -360,6 +400,8 @@ export async function startLocalCloud(
     secrets.cleanup();
     throw err;
   });
+  // Once listening, a server error (e.g. EMFILE on accept) is reported, never fatal.
+  server.on("error", (err) => log(`[local-cloud] server error: ${oneLine(err)}`));
   port = (server.address() as AddressInfo).port;
   hostCheck = { own: ownHosts(host, port), allowedHosts: config.allowedHosts };
   try {

@@ -4,7 +4,8 @@
  * plugin. The engine configures every provider a command needs before the first step that uses
  * one: during `up` when the program registers it, during `refresh` and `destroy` from state
  * before any read or delete. It stops plugins at the very end (SIGINT, then SIGKILL after 5 s),
- * after `up`'s deletes too; that is when the tunnel's sessions are ended.
+ * after `up`'s deletes too; that is when the tunnel's sessions are ended. A session that fails
+ * while the tunnel is open is logged to the engine and replaced for new connections.
  */
 import { createServer, type AddressInfo } from "node:net";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
@@ -19,6 +20,7 @@ import {
   TUNNEL_INPUTS,
   type TunnelSpec,
 } from "../provider/schemas/tunnel";
+import { logLine } from "../provider/tunnel/sessions";
 import { openTunnel, type Tunnel } from "../provider/tunnel/tunnel";
 import { isKnown, validate, type CheckFailure } from "../provider/validation";
 
@@ -111,7 +113,8 @@ export class TunnelHost {
     this.port = spec?.inputs.localPort;
     if (!spec || values[TUNNEL_DRY_RUN_INPUT] === true) return;
     this.watch();
-    const tunnel = await openTunnel(spec, config, { urn, log: this.log });
+    // One line each, without secrets, whatever a failure said: the engine shows them as they are.
+    const tunnel = await openTunnel(spec, config, { urn, log: (m) => this.log(logLine(m)) });
     this.open.add(tunnel);
   }
 

@@ -37,9 +37,21 @@ bash scripts/install-local.sh
 npx tsc -p tsconfig.tools.json
 
 mkdir -p .work
+# The run's folder is its owner's alone: it holds the run's keys, the local cloud's start line
+# (its admin token) and the stack's state.
+umask 077
 work=$(mktemp -d "$repo/.work/demo.XXXXXX")
 mkdir -p "$work/home" "$work/state"
-export PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE=demo \
+# Made afresh at every run, never printed and never on a command line (a file, the environment):
+# the local cloud's keys, the database's accounts, the stack's passphrase.
+random_secret() { node -e 'console.log(require("crypto").randomBytes(24).toString("base64url"))'; }
+export DEMO_SECRETS_FILE="$work/secrets.json"
+workload secrets "$DEMO_SECRETS_FILE"
+export MARIADB_ADMIN_USER=psadmin
+MARIADB_ADMIN_PASSWORD=$(random_secret)
+PULUMI_CONFIG_PASSPHRASE=$(random_secret)
+export MARIADB_ADMIN_PASSWORD PULUMI_CONFIG_PASSPHRASE
+export PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" \
   PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
 db_port=
@@ -70,8 +82,8 @@ stage workload "sessions opened outside Pulumi: terminal sessions for the revoca
 workload stray "$cloud_url" "$work/stray-ids"
 if [ -n "$db_port" ]; then
   # node itself in the background (not the shell function), so SIGTERM reaches it.
-  node "$repo/.work/tools/scripts/demo/workload.js" db 127.0.0.1 "$db_port" psadmin psadmin-local \
-    "$work/db-report.txt" >"$work/db.out" 2>&1 &
+  node "$repo/.work/tools/scripts/demo/workload.js" db 127.0.0.1 "$db_port" "$work/db-report.txt" \
+    >"$work/db.out" 2>&1 &
   db_pid=$!
   pids+=($db_pid)
   for _ in $(seq 1 100); do grep -q opened "$work/db.out" 2>/dev/null && break; sleep 0.1; done
@@ -96,8 +108,9 @@ ln -s "$repo/node_modules/pulumi-sessions/dist/plugin/main.js" "$work/plugin/pul
 printf 'plugins:\n  providers:\n    - name: sessions\n      path: %s\n' "$work/plugin" >>"$work/project/Pulumi.yaml"
 cd "$work/project"
 pulumi stack init demo --non-interactive
+# A secret goes to pulumi on its standard input, not as an argument (visible to anyone in `ps`).
 while IFS=$'\t' read -r key value secret; do
-  if [ "$secret" = true ]; then pulumi config set --secret "$key" "$value"; else pulumi config set "$key" "$value"; fi
+  if [ "$secret" = true ]; then pulumi config set --secret "$key" <<<"$value"; else pulumi config set "$key" "$value"; fi
 done < <(workload stack-config "$cloud_url" "$echo_port" "$tunnel_echo_port" "$([ -n "$db_port" ] && echo true || echo false)")
 pulumi config
 

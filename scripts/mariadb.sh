@@ -189,7 +189,7 @@ CREATE USER IF NOT EXISTS '$ADMIN_USER'@'localhost' IDENTIFIED BY '$ADMIN_PASSWO
 ALTER USER '$ADMIN_USER'@'localhost' IDENTIFIED BY '$ADMIN_PASSWORD';
 GRANT ALL PRIVILEGES ON *.* TO '$ADMIN_USER'@'localhost' WITH GRANT OPTION;
 FLUSH PRIVILEGES;"
-  mariadb --no-defaults --socket="$SOCKET" -u"$(os_user)" -e "$sql" >&2 || die "could not create the admin account"
+  mariadb --no-defaults --socket="$SOCKET" -u"$(os_user)" <<<"$sql" >&2 || die "could not create the admin account"
 }
 
 do_start() {

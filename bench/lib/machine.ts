@@ -14,8 +14,12 @@ export interface MachineInfo {
   loadAverage: { start: number; end?: number };
 }
 
-export function machineInfo(engineBin: string): MachineInfo {
-  const pulumi = execFileSync(path.join(engineBin, "pulumi"), ["version"], { encoding: "utf8" }).trim();
+/** `engineBin` is left out by runs whose suites start no engine. */
+export function machineInfo(engineBin?: string): MachineInfo {
+  const pulumi =
+    engineBin === undefined
+      ? "(not used)"
+      : execFileSync(path.join(engineBin, "pulumi"), ["version"], { encoding: "utf8" }).trim();
   return {
     cpu: os.cpus()[0]?.model ?? "unknown",
     cores: os.cpus().length,

@@ -35,10 +35,18 @@ export interface SpawnedBin {
   firstLine(): Promise<Record<string, unknown>>;
 }
 
-/** Spawns `cli/<entry>` (`bin.ts` is `pulumi-sessions`) with `args` and extra environment. */
-export function spawnBin(entry: string, args: string[], env: Record<string, string> = {}): SpawnedBin {
+/**
+ * Spawns `cli/<entry>` (`bin.ts` is `pulumi-sessions`) with `args` and extra environment; `stdin`,
+ * when given, is written to its standard input, which then ends.
+ */
+export function spawnBin(
+  entry: string,
+  args: string[],
+  env: Record<string, string> = {},
+  stdin?: string,
+): SpawnedBin {
   const child = spawn(process.execPath, ["-r", hook(), join(__dirname, "..", entry), ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     env: {
       ...process.env,
       ALIBABA_CLOUD_ECS_METADATA_DISABLED: "true",
@@ -46,6 +54,7 @@ export function spawnBin(entry: string, args: string[], env: Record<string, stri
       ...env,
     },
   });
+  if (stdin !== undefined) child.stdin!.end(stdin);
   const out = { stdout: "", stderr: "" };
   child.stdout!.on("data", (d: Buffer) => (out.stdout += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out.stderr += d.toString()));

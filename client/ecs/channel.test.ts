@@ -35,7 +35,8 @@ describe("EcsChannel", () => {
     });
     expect(output).toEqual(["hello"]);
     expect(end.closeCode).toBe(1002);
-    expect(end.reason).toMatch(/^ProtocolError: a message has at least 30 bytes/);
+    expect(end.error).toMatchObject({ name: "SessionProtocolError", code: "MalformedFrame" });
+    expect(end.error?.message).toMatch(/\(a message has at least 30 bytes; this one has 7\)/);
   });
 
   test("a refused handshake without a JSON body still names the HTTP status", async () => {

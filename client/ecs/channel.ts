@@ -3,9 +3,11 @@
  * and close messages; hands out the output; and reports how the channel ended. Shells, commands
  * and each forwarded TCP connection are one channel each.
  */
+import type { Writable } from "node:stream";
 import { WebSocket, type RawData } from "ws";
 import {
   CLOSE_PAYLOAD,
+  EcsCodecError,
   EcsMessageType,
   EcsStatusCode,
   parseMessage,
@@ -14,8 +16,16 @@ import {
   sizePayload,
 } from "./codec";
 import { EcsSessionError } from "./errors";
+import {
+  socketFailure,
+  socketOptions,
+  watchLiveness,
+  type Liveness,
+  type SessionTimeouts,
+} from "../liveness";
+import { SessionProtocolError } from "../protocolError";
 
-export interface EcsChannelOptions {
+export interface EcsChannelOptions extends SessionTimeouts {
   /**
    * The session's SecurityToken, sent as the `x-acs-session-token` header. Leave it out when the
    * URL carries the token (StartTerminalSession's WebSocketUrl does).
@@ -37,85 +47,188 @@ export interface EcsChannelEnd {
    * the close frame); Alibaba Cloud does not, so against it this stays undefined.
    */
   exitCode?: number;
+  /** Set when the far end broke the protocol or went silent, and the client ended the channel. */
+  error?: SessionProtocolError;
 }
 
 export interface EcsChannelEvents {
   onOutput(data: Buffer): void;
   onEnd(end: EcsChannelEnd): void;
+  /** `write` returned false before, and the data in flight is back under the high-water mark. */
+  onDrain?(): void;
 }
 
+/** An error body of a refused upgrade is read up to this much. */
+const REFUSAL_BODY_BYTES = 4096;
 const EXIT_STATUS = /^exit-status:(-?\d+)$/;
+/**
+ * The largest WebSocket message read: the agent sends at most 2048 B of payload (1024 B from a
+ * terminal) after a 30-byte header and two ids; the rest is headroom for what is not documented.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** The agent reads at most this much per message; we send no more. */
+const MAX_INPUT_FRAME = 2048;
+/** Input bytes handed to the WebSocket but not yet to the network, past which `write` says wait. */
+export const HIGH_WATER_BYTES = 64 * 1024;
+/** What the far end may send us; anything else is not this protocol. */
+const FROM_FAR_END = new Set<number>([EcsMessageType.OutputStream, EcsMessageType.Status]);
 
 export class EcsChannel {
   private sequence = 0n;
   private reason?: string;
   private refusal?: string;
+  private error?: SessionProtocolError;
+  private closedByUs = false;
+  private inFlight = 0;
+  private draining = false;
+  private outputHeld = false;
+  private readonly liveness: Liveness;
   /** Bytes per second the far end asked us to stay under (status 7); undefined: no limit given. */
   sendRate?: number;
 
   private constructor(
     private readonly ws: WebSocket,
-    events: EcsChannelEvents,
+    private readonly events: EcsChannelEvents,
+    options: EcsChannelOptions,
   ) {
+    this.liveness = watchLiveness(ws, options, (err) => this.fail(err));
     ws.on("message", (data: RawData, isBinary: boolean) => {
-      if (!isBinary) return; // the protocol has no text messages; ignore rather than fail
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      let message;
       try {
-        message = parseMessage(bytes);
+        this.onMessage(data, isBinary);
       } catch (err) {
-        this.reason = `ProtocolError: ${(err as Error).message}`;
-        ws.close(1002);
-        return;
-      }
-      if (message.type === EcsMessageType.OutputStream) {
-        events.onOutput(message.payload);
-      } else if (message.type === EcsMessageType.Status && message.payload.length > 0) {
-        const status = parseStatus(message.payload);
-        if ("bitsPerSecond" in status) {
-          if (status.bitsPerSecond > 0) this.sendRate = status.bitsPerSecond / 8;
-        } else if (status.code === EcsStatusCode.Closed) {
-          this.reason = status.reason;
-        } else if (status.code === EcsStatusCode.ConnectFailed) {
-          this.refusal = status.reason;
-        }
+        this.fail(
+          err instanceof EcsCodecError
+            ? new SessionProtocolError("MalformedFrame", err.message)
+            : err instanceof SessionProtocolError
+              ? err
+              : new SessionProtocolError(
+                  "MalformedFrame",
+                  `the message could not be handled: ${String(err)}`,
+                ),
+        );
       }
     });
+    ws.on("error", (err) => {
+      const failure = socketFailure(err, MAX_FRAME_BYTES);
+      if (failure) this.fail(failure);
+    });
     ws.once("close", (code: number, why: Buffer) => {
-      const exit = EXIT_STATUS.exec(why.toString("utf8"));
+      this.liveness.stop();
+      const text = why.toString("utf8");
+      // A drop (no close frame) that nobody here asked for, with no reason from the far end.
+      if (code === 1006 && !this.closedByUs && !this.error && this.reason === undefined)
+        this.error = new SessionProtocolError(
+          "UnexpectedClose",
+          "the connection dropped without a close frame",
+          code,
+        );
+      const exit = EXIT_STATUS.exec(text);
       events.onEnd({
         closeCode: code,
         reason: this.reason,
         refusal: this.refusal,
         exitCode: exit ? Number(exit[1]) : undefined,
+        error: this.error,
       });
     });
   }
 
-  /** Connects; rejects with EcsSessionError when the handshake is refused. */
+  /** Connects; rejects with EcsSessionError when the handshake is refused, SessionProtocolError when it times out. */
   static open(url: string, events: EcsChannelEvents, options: EcsChannelOptions = {}): Promise<EcsChannel> {
     return new Promise((resolve, reject) => {
       // The official client always sends the header, empty when the URL carries the token.
-      const ws = new WebSocket(url, { headers: { "x-acs-session-token": options.token ?? "" } });
+      const ws = new WebSocket(url, {
+        ...socketOptions(MAX_FRAME_BYTES, options),
+        headers: { "x-acs-session-token": options.token ?? "" },
+      });
       options.signal?.addEventListener("abort", () => ws.terminate(), { once: true });
       ws.once("unexpected-response", (_req, res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          chunks.push(c);
+          size += c.length;
+          if (size >= REFUSAL_BODY_BYTES) res.destroy();
+        });
+        res.on("close", () => {
           ws.terminate();
-          reject(EcsSessionError.fromHandshake(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8")));
+          const body = Buffer.concat(chunks).subarray(0, REFUSAL_BODY_BYTES).toString("utf8");
+          reject(EcsSessionError.fromHandshake(res.statusCode ?? 0, body));
         });
       });
-      ws.once("error", (err) => reject(EcsSessionError.unreachable(err)));
+      ws.once("error", (err) =>
+        reject(socketFailure(err, MAX_FRAME_BYTES) ?? EcsSessionError.unreachable(err)),
+      );
       ws.once("open", () => {
         ws.removeAllListeners("error");
-        // Errors after the open end in a close event, which reports them.
-        ws.on("error", () => undefined);
         // No message before the caller holds the channel: it may act on the first one.
         ws.pause();
-        resolve(new EcsChannel(ws, events));
+        resolve(new EcsChannel(ws, events, options));
         setImmediate(() => ws.resume());
       });
+    });
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (!isBinary) throw new SessionProtocolError("UnexpectedMessage", "a text WebSocket message");
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const message = parseMessage(bytes);
+    if (!FROM_FAR_END.has(message.type))
+      throw new SessionProtocolError("UnexpectedMessage", `message type ${message.type}`);
+    if (message.type === EcsMessageType.OutputStream) return this.events.onOutput(message.payload);
+    const status = parseStatus(message.payload);
+    if ("bitsPerSecond" in status) {
+      if (status.bitsPerSecond > 0) this.sendRate = status.bitsPerSecond / 8;
+    } else if (status.code === EcsStatusCode.Closed) {
+      this.reason = status.reason;
+    } else if (status.code === EcsStatusCode.ConnectFailed) {
+      this.refusal = status.reason;
+    }
+  }
+
+  /** Ends the channel because the far end broke the protocol or went silent; `onEnd` carries `err`. */
+  private fail(err: SessionProtocolError): void {
+    if (this.error) return;
+    this.error = err;
+    this.liveness.stop();
+    this.closedByUs = true;
+    // A silent far end would not answer a close either.
+    if (err.code.endsWith("Timeout")) this.ws.terminate();
+    else if (this.ws.readyState === WebSocket.OPEN)
+      this.ws.close(err.code === "FrameTooLarge" ? 1009 : 1002, err.code);
+  }
+
+  /**
+   * Sends input in messages of at most 2048 bytes. False when more than the high-water mark waits
+   * to reach the network: stop reading the source until `onDrain`.
+   */
+  write(data: Uint8Array): boolean {
+    for (let at = 0; at < data.byteLength; at += MAX_INPUT_FRAME) {
+      const piece = data.subarray(at, at + MAX_INPUT_FRAME);
+      this.inFlight += piece.byteLength;
+      void this.input(piece).then(() => {
+        this.inFlight -= piece.byteLength;
+        if (this.draining && this.inFlight <= HIGH_WATER_BYTES / 2) {
+          this.draining = false;
+          this.events.onDrain?.();
+        }
+      });
+    }
+    if (this.inFlight > HIGH_WATER_BYTES) this.draining = true;
+    return !this.draining;
+  }
+
+  /**
+   * Writes output to `output`; while it must drain, stops reading the WebSocket, so what the far
+   * end sends waits in the network instead of in memory here.
+   */
+  deliver(output: Writable, data: Buffer): void {
+    if (output.write(data) || this.outputHeld) return;
+    this.outputHeld = true;
+    this.pause();
+    output.once("drain", () => {
+      this.outputHeld = false;
+      this.resume();
     });
   }
 
@@ -135,6 +248,7 @@ export class EcsChannel {
 
   /** Closes the WebSocket. */
   close(): void {
+    this.closedByUs = true;
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
       this.ws.close(1000);
   }
@@ -146,10 +260,12 @@ export class EcsChannel {
   /** Stops reading messages (backpressure towards the far end); `resume` reads again. */
   pause(): void {
     this.ws.pause();
+    this.liveness.pause();
   }
 
   resume(): void {
     this.ws.resume();
+    this.liveness.resume();
   }
 
   private send(type: number, payload: Uint8Array): Promise<void> {

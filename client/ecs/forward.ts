@@ -5,12 +5,8 @@
  */
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { EcsChannel, type EcsChannelOptions } from "./channel";
-import type { EcsSessionError } from "./errors";
-
-/** The agent reads at most this much per message; we send no more. */
-const MAX_INPUT_FRAME = 2048;
-/** Input messages in flight before we stop reading the local socket. */
-const HIGH_WATER = 32;
+import { EcsSessionError } from "./errors";
+import type { SessionProtocolError } from "../protocolError";
 
 export interface EcsForwardOptions extends EcsChannelOptions {
   /** Local port to listen on (default 0: any free port). */
@@ -23,8 +19,11 @@ export interface EcsForwardOptions extends EcsChannelOptions {
    * 3 s; output from the far end ends the wait early. Default 3000.
    */
   startDelayMs?: number;
-  /** Told when a connection's WebSocket could not be opened (the local socket is closed). */
-  onConnectionError?(error: EcsSessionError | Error): void;
+  /**
+   * Told when a connection's WebSocket could not be opened, or its far end broke the protocol or
+   * went silent (SessionProtocolError); the local socket is closed, other connections go on.
+   */
+  onConnectionError?(error: EcsSessionError | SessionProtocolError | Error): void;
 }
 
 export interface EcsForward {
@@ -45,6 +44,7 @@ export async function forwardPort(
   options: EcsForwardOptions = {},
 ): Promise<EcsForward> {
   const urlFor = typeof url === "string" ? async () => url : url;
+  const renewable = typeof url !== "string";
   const sockets = new Set<Socket>();
   const channels = new Set<EcsChannel>();
   const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
@@ -56,12 +56,13 @@ export async function forwardPort(
 
   async function bridge(socket: Socket): Promise<void> {
     let holding = true;
-    let pending = 0;
+    /** The WebSocket has more input in flight than its high-water mark. */
+    let backedUp = false;
     /** When the far end's announced rate (status 7) lets us send again. */
     let nextSendAt = 0;
     let paceTimer: NodeJS.Timeout | undefined;
     const flowing = () => {
-      if (!holding && pending < HIGH_WATER && paceTimer === undefined && !socket.destroyed) socket.resume();
+      if (!holding && !backedUp && paceTimer === undefined && !socket.destroyed) socket.resume();
     };
     const release = () => {
       if (!holding) return;
@@ -69,25 +70,38 @@ export async function forwardPort(
       flowing();
     };
     let channel: EcsChannel;
-    try {
-      channel = await EcsChannel.open(
+    const open = async (): Promise<EcsChannel> =>
+      EcsChannel.open(
         await urlFor(),
         {
           onOutput(data) {
             release();
-            if (!socket.write(data)) {
-              channel.pause();
-              socket.once("drain", () => channel.resume());
-            }
+            channel.deliver(socket, data);
           },
-          onEnd() {
+          onDrain() {
+            backedUp = false;
+            flowing();
+          },
+          onEnd(end) {
             channels.delete(channel);
             if (paceTimer) clearTimeout(paceTimer);
-            socket.end();
+            if (end.error) {
+              socket.destroy();
+              options.onConnectionError?.(end.error);
+            } else socket.end();
           },
         },
         options,
       );
+    try {
+      channel = await open().catch(async (err: unknown) => {
+        // A session ended or expired under us: the caller, told first, may hand out a fresh URL,
+        // so this connection gets one more try instead of being lost.
+        const ended = err instanceof EcsSessionError && (err.httpStatus === 404 || err.httpStatus === 410);
+        if (!ended || !renewable) throw err;
+        options.onConnectionError?.(err);
+        return open();
+      });
     } catch (err) {
       socket.destroy();
       options.onConnectionError?.(err as Error);
@@ -102,14 +116,10 @@ export async function forwardPort(
     hold.unref();
 
     socket.on("data", (chunk: Buffer) => {
-      for (let at = 0; at < chunk.length; at += MAX_INPUT_FRAME) {
-        pending++;
-        void channel.input(chunk.subarray(at, at + MAX_INPUT_FRAME)).then(() => {
-          pending--;
-          flowing();
-        });
+      if (!channel.write(chunk)) {
+        backedUp = true;
+        socket.pause();
       }
-      if (pending >= HIGH_WATER) socket.pause();
       const rate = channel.sendRate;
       if (rate === undefined) return;
       const now = Date.now();

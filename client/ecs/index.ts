@@ -3,3 +3,4 @@ export { EcsChannel, type EcsChannelEnd, type EcsChannelEvents, type EcsChannelO
 export { EcsSessionError } from "./errors";
 export { forwardPort, type EcsForward, type EcsForwardOptions } from "./forward";
 export { openShell, runCommand, type EcsCommandResult, type EcsShell, type EcsShellOptions } from "./shell";
+export { SessionProtocolError, isSessionProtocolError, type SessionProtocolCode } from "../protocolError";

@@ -4,11 +4,8 @@
  * so nothing is echoed here and Enter is `\r`.
  */
 import type { Readable, Writable } from "node:stream";
-import { EcsChannel, type EcsChannelEnd, type EcsChannelOptions } from "./channel";
+import { EcsChannel, HIGH_WATER_BYTES, type EcsChannelEnd, type EcsChannelOptions } from "./channel";
 import { EcsSessionError } from "./errors";
-
-/** The agent ignores input until its pseudo-terminal is up; input frames stay this small. */
-const MAX_INPUT_FRAME = 2048;
 
 export interface EcsShellOptions extends EcsChannelOptions {
   /** Raw TTY bytes (a terminal in raw mode, or any stream). Its end sends Ctrl-D. */
@@ -26,7 +23,10 @@ export interface EcsShell {
   write(data: string | Uint8Array): void;
   /** Closes the connection (the far end ends the shell). */
   close(): void;
-  /** Settles when the far end closes: rejects with EcsSessionError when it refused the connection. */
+  /**
+   * Settles when the far end closes: rejects with EcsSessionError when it refused the connection,
+   * SessionProtocolError when it broke the protocol or went silent.
+   */
   done: Promise<EcsChannelEnd>;
 }
 
@@ -38,24 +38,26 @@ export async function openShell(url: string, options: EcsShellOptions): Promise<
   const held: Buffer[] = [];
   let settle!: { resolve(end: EcsChannelEnd): void; reject(err: Error): void };
   const done = new Promise<EcsChannelEnd>((resolve, reject) => (settle = { resolve, reject }));
+  // A failure nobody awaits must not end the process.
+  void done.catch(() => undefined);
 
   const channel = await EcsChannel.open(
     url,
     {
       onOutput(data) {
-        if (!output.write(data)) {
-          channel.pause();
-          output.once("drain", () => channel.resume());
-        }
+        channel.deliver(output, data);
         if (started) return;
         started = true;
         if (size) void channel.resize(size.rows, size.cols);
         for (const chunk of held.splice(0)) send(chunk);
+        input?.resume();
       },
+      onDrain: () => input?.resume(),
       onEnd(end) {
         input?.off("data", onData);
         input?.off("end", onEnd);
-        if (end.refusal !== undefined) settle.reject(refusedError(end.refusal));
+        const failure = endFailure(end);
+        if (failure) settle.reject(failure);
         else settle.resolve(end);
       },
     },
@@ -64,12 +66,12 @@ export async function openShell(url: string, options: EcsShellOptions): Promise<
 
   function send(data: Buffer): void {
     if (!started) {
+      // Held until the far end speaks; past the high-water mark, the source waits too.
       held.push(data);
+      if (held.reduce((n, b) => n + b.length, 0) > HIGH_WATER_BYTES) input?.pause();
       return;
     }
-    for (let at = 0; at < data.length; at += MAX_INPUT_FRAME) {
-      void channel.input(data.subarray(at, at + MAX_INPUT_FRAME));
-    }
+    if (!channel.write(data)) input?.pause();
   }
   const onData = (chunk: Buffer | string) => send(Buffer.from(chunk));
   const onEnd = () => send(Buffer.from([4]));
@@ -85,6 +87,11 @@ export async function openShell(url: string, options: EcsShellOptions): Promise<
     close: () => channel.close(),
     done,
   };
+}
+
+/** Why a channel's end is a failure: the far end refused it, or broke the protocol. */
+function endFailure(end: EcsChannelEnd): Error | undefined {
+  return end.error ?? (end.refusal !== undefined ? refusedError(end.refusal) : undefined);
 }
 
 /** A status-2 refusal: its text starts with the reason's name. */
@@ -106,7 +113,11 @@ export async function runCommand(url: string, options: EcsChannelOptions = {}): 
       url,
       {
         onOutput: (data) => chunks.push(Buffer.from(data)),
-        onEnd: (e) => (e.refusal !== undefined ? reject(refusedError(e.refusal)) : resolve(e)),
+        onEnd: (e) => {
+          const failure = endFailure(e);
+          if (failure) reject(failure);
+          else resolve(e);
+        },
       },
       options,
     ).catch(reject);

@@ -7,6 +7,7 @@
  * so), the payload length, the payload.
  */
 import { createHash, randomUUID } from "node:crypto";
+import { z } from "zod";
 
 /** Field offsets within the header, in wire order. */
 const F = {
@@ -68,9 +69,10 @@ export interface SsmMessage {
 export class SsmFrameError extends Error {
   constructor(
     readonly field: string,
-    message: string,
+    /** What is wrong with the field, without its bytes. */
+    readonly reason: string,
   ) {
-    super(`SSM data-channel frame: ${field}: ${message}`);
+    super(`SSM data-channel frame: ${field}: ${reason}`);
     this.name = "SsmFrameError";
   }
 }
@@ -162,10 +164,40 @@ export function acknowledgement(of: SsmMessage): Buffer {
   });
 }
 
-export function parseJson<T>(m: SsmMessage, what: string): T {
+/** The JSON payloads the client reads; anything else in them is ignored. */
+export const AcknowledgePayload = z.object({
+  AcknowledgedMessageSequenceNumber: z.number().int().nonnegative(),
+});
+
+export const HandshakeRequestPayload = z.object({
+  AgentVersion: z.string().max(64).optional(),
+  RequestedClientActions: z
+    .array(
+      z.object({
+        ActionType: z.string().max(64).optional(),
+        ActionParameters: z
+          .object({ SessionType: z.string().max(64).optional(), Properties: z.unknown().optional() })
+          .optional(),
+      }),
+    )
+    .max(16)
+    .optional(),
+});
+export type HandshakeRequest = z.infer<typeof HandshakeRequestPayload>;
+
+export const ChannelClosedPayload = z.object({ Output: z.string().optional() });
+
+/** A message's JSON payload, checked against `schema`; SsmFrameError says what is wrong, never what was sent. */
+export function parseJson<T>(m: SsmMessage, what: string, schema: z.ZodType<T>): T {
+  let value: unknown;
   try {
-    return JSON.parse(m.payload.toString("utf8")) as T;
+    value = JSON.parse(m.payload.toString("utf8"));
   } catch {
     throw new SsmFrameError("payload", `${what} is not JSON`);
   }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+  throw new SsmFrameError("payload", `${what}: ${where}${issue.message}`);
 }

@@ -2,26 +2,47 @@
  * One AWS Session Manager data channel, the client's side: connect to the StreamUrl, open it with
  * the TokenValue (OpenDataChannel), answer the agent's handshake, then exchange stream messages
  * with sequence numbers, acknowledgements and resends until `channel_closed`.
+ *
+ * Whatever the far end sends ends at most this one session: a frame or payload the client cannot
+ * read, a message the protocol does not allow, a queue over its bound or a far end gone silent
+ * settles the channel with a SessionProtocolError and closes the connection.
  */
 import { randomUUID } from "node:crypto";
 import { WebSocket, type RawData } from "ws";
 import {
+  AcknowledgePayload,
+  ChannelClosedPayload,
+  HandshakeRequestPayload,
   SsmFrameError,
   SsmPayloadType,
   acknowledgement,
   deserialize,
   parseJson,
   serialize,
-  type AcknowledgeContent,
   type SsmMessage,
 } from "./codec";
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  upgradeTimeout,
+  socketFailure,
+  socketOptions,
+  watchLiveness,
+  type Liveness,
+  type SessionTimeouts,
+} from "../liveness";
+import { SessionProtocolError } from "../protocolError";
 
-/** Where a session's data channel is: StartSession's (or ResumeSession's) answer. */
-export interface SsmSessionTarget {
+/** Where a session's data channel is (StartSession's or ResumeSession's answer), and its time limits. */
+export interface SsmSessionTarget extends SessionTimeouts {
   streamUrl: string;
   tokenValue: string;
   /** Aborting closes the connection. */
   signal?: AbortSignal;
+  /**
+   * Milliseconds a message may stay unacknowledged, resent all along, before the session ends
+   * with `ResendTimeout`. Default 120 000.
+   */
+  resendTimeoutMs?: number;
 }
 
 /** What the agent announced in its HandshakeRequest. */
@@ -42,16 +63,10 @@ export interface SsmSessionEnd {
   closeReason?: string;
 }
 
-/** The one error family of the SSM client; `code` says what failed. */
+/** Why an SSM session could not start; `code` says what failed. */
 export class SsmSessionError extends Error {
   constructor(
-    readonly code:
-      | "ConnectionRefused"
-      | "ConnectionClosed"
-      | "HandshakeFailed"
-      | "ProtocolError"
-      | "Aborted"
-      | "Unsupported",
+    readonly code: "ConnectionRefused" | "ConnectionClosed" | "HandshakeFailed" | "Aborted" | "Unsupported",
     message: string,
     readonly closeCode?: number,
   ) {
@@ -62,49 +77,142 @@ export class SsmSessionError extends Error {
 
 /** The most stream payload one message carries (the plugin's and the agent's limit). */
 const MAX_PAYLOAD = 1024;
+/**
+ * The largest WebSocket message read: stream messages are 120 + 1024 bytes, and the JSON payloads
+ * (handshake, channel_closed) a few kilobytes at most.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Out-of-order messages kept: how far ahead of the next expected one, and their payload bytes. */
+export const EARLY_MAX_MESSAGES = 1024;
+export const EARLY_MAX_BYTES = 1024 * 1024;
+/** Unacknowledged bytes at which callers are asked to stop reading, and where they may go on. */
+const HIGH_WATER_BYTES = 512 * 1024;
+const LOW_WATER_BYTES = 128 * 1024;
+/** Unacknowledged bytes past which the session ends: only a caller ignoring the pressure gets here. */
+export const UNACKED_MAX_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_RESEND_TIMEOUT_MS = 120_000;
+/** An error body of a refused upgrade is read up to this much. */
+const REFUSAL_BODY_BYTES = 4096;
 const RESEND_TICK_MS = 100;
 const RTO_MIN_MS = 200;
 const RTO_MAX_MS = 1000;
-/** Unacknowledged messages before `onPressure(true)`, and where it turns false again. */
-const HIGH_WATER = 512;
-const LOW_WATER = 128;
 const CLIENT_VERSION = "1.3.0.0";
 
 interface Unacked {
   frame: Buffer;
   sentAt: number;
+  /** When it was first sent (or publication last resumed): the resend deadline runs from here. */
+  since: number;
   resent: boolean;
 }
 
 export interface DataChannelHandlers {
   /** A stream payload from the agent, in order (Output, StdErr, ExitCode, Flag...). */
   onMessage(payloadType: number, payload: Buffer): void;
-  /** Too much unacknowledged: callers should stop reading their sources until false. */
+  /**
+   * Callers should stop reading their sources until false: too much is unacknowledged, or the
+   * service asked to pause publication.
+   */
   onPressure?(paused: boolean): void;
 }
 
+/** Anything thrown while reading a message, as what ends the session. */
+function asFailure(err: unknown): Error {
+  if (err instanceof SsmFrameError)
+    return new SessionProtocolError("MalformedFrame", `${err.field}: ${err.reason}`);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A message type as sent, safe to print: 32 bytes at most, printable ASCII. */
+const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, "?");
+
 export class SsmDataChannel {
   private readonly unacked = new Map<number, Unacked>();
+  private unackedBytes = 0;
   private readonly early = new Map<number, SsmMessage>();
+  private earlyBytes = 0;
   private sendSeq = 0;
   private recvSeq = 0;
   private srtt = 100;
   private rttvar = 0;
   private rto = RTO_MIN_MS;
   private timer?: NodeJS.Timeout;
+  private handshakeTimer?: NodeJS.Timeout;
+  private liveness?: Liveness;
   private pressured = false;
-  private handshakeDone?: (h: SsmHandshake) => void;
+  /** The service sent pause_publication and no start_publication since. */
+  private publicationPaused = false;
+  /** Who asked to stop reading the WebSocket (a local socket that must drain first). */
+  private readonly holds = new Set<object>();
+  /** Messages read while held: at most what one read of the socket brought. */
+  private readonly deferred: RawData[] = [];
   private announced?: SsmHandshake;
-  private ended?: (end: SsmSessionEnd) => void;
-  private failed?: (err: Error) => void;
-  /** Resolves when the channel ends: `channel_closed` or the connection closing. */
+  private opening?: { resolve(h: SsmHandshake): void; reject(err: Error): void };
+  private settle?: { resolve(end: SsmSessionEnd): void; reject(err: Error): void };
+  /** The client itself closed the connection (close() or the signal). */
+  private closedByUs = false;
+  /** Resolves when the channel ends: `channel_closed` or the connection closing; rejects with why it failed. */
   readonly closed: Promise<SsmSessionEnd>;
+  private readonly opened: Promise<SsmHandshake>;
 
   private constructor(
     private readonly ws: WebSocket,
     private readonly handlers: DataChannelHandlers,
+    private readonly target: SsmSessionTarget,
   ) {
-    this.closed = new Promise((resolve) => (this.ended = resolve));
+    this.closed = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.opened = new Promise((resolve, reject) => (this.opening = { resolve, reject }));
+    // Whoever holds the channel hears of a failure through `closed` or `open`; neither may go unhandled.
+    void this.closed.catch(() => undefined);
+    const handshakeMs = target.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.handshakeTimer = setTimeout(
+      () =>
+        this.fail(
+          ws.readyState === WebSocket.CONNECTING
+            ? upgradeTimeout()
+            : new SessionProtocolError("HandshakeTimeout", `no HandshakeComplete within ${handshakeMs} ms`),
+        ),
+      handshakeMs,
+    );
+    ws.once("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => {
+        body += d.toString("utf8");
+        if (body.length >= REFUSAL_BODY_BYTES) res.destroy();
+      });
+      res.on("close", () => {
+        ws.terminate();
+        this.fail(
+          new SsmSessionError(
+            "ConnectionRefused",
+            `HTTP ${res.statusCode ?? 0}: ${body.slice(0, REFUSAL_BODY_BYTES).trim()}`,
+          ),
+        );
+      });
+    });
+    ws.once("open", () => {
+      const open = {
+        MessageSchemaVersion: "1.0",
+        RequestId: randomUUID(),
+        TokenValue: target.tokenValue,
+        ClientId: randomUUID(),
+        ClientVersion: CLIENT_VERSION,
+      };
+      ws.send(JSON.stringify(open));
+      this.liveness = watchLiveness(ws, target, (err) => this.fail(err));
+    });
+    ws.on("error", (err) => {
+      const failure = socketFailure(err, MAX_FRAME_BYTES);
+      if (failure) this.fail(failure);
+      else if (this.opening) this.fail(new SsmSessionError("ConnectionRefused", err.message));
+      // Otherwise the close that follows says how the session ended.
+    });
+    ws.on("message", (data: RawData) => {
+      // `ws` still hands out what it had read before a pause: it waits here, unacknowledged.
+      if (this.holds.size > 0) this.deferred.push(data);
+      else this.receive(data);
+    });
+    ws.on("close", (code, reason) => this.onClose(code, reason.toString()));
   }
 
   /** Connects and completes the handshake; resolves with the agent's announcement. */
@@ -113,43 +221,23 @@ export class SsmDataChannel {
     handlers: DataChannelHandlers,
   ): Promise<{ channel: SsmDataChannel; handshake: SsmHandshake }> {
     if (target.signal?.aborted) throw new SsmSessionError("Aborted", "aborted before connecting");
-    const ws = new WebSocket(target.streamUrl, { maxPayload: 16 * 1024 * 1024 });
-    const channel = new SsmDataChannel(ws, handlers);
-    const abort = () => ws.close(1000, "aborted");
+    const ws = new WebSocket(target.streamUrl, socketOptions(MAX_FRAME_BYTES, target));
+    const channel = new SsmDataChannel(ws, handlers, target);
+    const abort = () => {
+      channel.fail(new SsmSessionError("Aborted", "aborted"));
+    };
     target.signal?.addEventListener("abort", abort, { once: true });
-    void channel.closed.then(() => target.signal?.removeEventListener("abort", abort));
-    const handshake = await new Promise<SsmHandshake>((resolve, reject) => {
-      channel.handshakeDone = resolve;
-      channel.failed = reject;
-      ws.once("unexpected-response", (_req, res) => {
-        let body = "";
-        res.on("data", (d: Buffer) => (body += d.toString("utf8")));
-        res.on("end", () =>
-          reject(new SsmSessionError("ConnectionRefused", `HTTP ${res.statusCode ?? 0}: ${body.trim()}`)),
-        );
-      });
-      ws.once("open", () => {
-        const open = {
-          MessageSchemaVersion: "1.0",
-          RequestId: randomUUID(),
-          TokenValue: target.tokenValue,
-          ClientId: randomUUID(),
-          ClientVersion: CLIENT_VERSION,
-        };
-        ws.send(JSON.stringify(open));
-      });
-      ws.on("error", (err) => reject(new SsmSessionError("ConnectionRefused", err.message)));
-      ws.on("message", (data: RawData, isBinary: boolean) => channel.onFrame(data, isBinary));
-      ws.on("close", (code, reason) => channel.onClose(code, reason.toString()));
-    });
-    channel.failed = undefined;
+    void channel.closed
+      .finally(() => target.signal?.removeEventListener("abort", abort))
+      .catch(() => undefined);
+    const handshake = await channel.opened;
     return { channel, handshake };
   }
 
   /** Sends stream data (keystrokes, port bytes), split into messages of at most 1024 bytes. */
   send(payloadType: SsmPayloadType, data: Buffer): void {
-    // Closing or closed: nothing would be acknowledged, and the resend timer would never stop.
-    if (this.ws.readyState > WebSocket.OPEN) return;
+    // Ended or ending: nothing would be acknowledged, and the resend timer would never stop.
+    if (!this.settle || this.ws.readyState > WebSocket.OPEN) return;
     for (let i = 0; i < data.length || (i === 0 && data.length === 0); i += MAX_PAYLOAD) {
       const sequence = this.sendSeq++;
       const frame = serialize({
@@ -159,12 +247,19 @@ export class SsmDataChannel {
         payloadType,
         payload: data.subarray(i, i + MAX_PAYLOAD),
       });
-      this.unacked.set(sequence, { frame, sentAt: Date.now(), resent: false });
-      this.transmit(frame);
+      const now = Date.now();
+      this.unacked.set(sequence, { frame, sentAt: now, since: now, resent: false });
+      this.unackedBytes += frame.length;
+      if (this.unackedBytes > UNACKED_MAX_BYTES) {
+        return this.fail(
+          new SessionProtocolError("QueueFull", `over ${UNACKED_MAX_BYTES} bytes sent and not acknowledged`),
+        );
+      }
+      if (!this.publicationPaused) this.transmit(frame);
       if (data.length === 0) break;
     }
     this.timer ??= setInterval(() => this.resend(), RESEND_TICK_MS);
-    if (!this.pressured && this.unacked.size >= HIGH_WATER) this.pressure(true);
+    this.updatePressure();
   }
 
   sendFlag(flag: number): void {
@@ -173,8 +268,33 @@ export class SsmDataChannel {
     this.send(SsmPayloadType.Flag, payload);
   }
 
+  /**
+   * Stops reading the connection until every holder let go: what the service sends then waits,
+   * unacknowledged, in the network (a local socket that must drain first holds it).
+   */
+  holdIntake(holder: object): void {
+    if (this.holds.has(holder)) return;
+    this.holds.add(holder);
+    if (this.holds.size > 1) return;
+    this.ws.pause();
+    this.liveness?.pause();
+  }
+
+  holding(holder: object): boolean {
+    return this.holds.has(holder);
+  }
+
+  releaseIntake(holder: object): void {
+    if (!this.holds.delete(holder) || this.holds.size > 0) return;
+    while (this.deferred.length > 0 && this.holds.size === 0) this.receive(this.deferred.shift()!);
+    if (this.holds.size > 0) return;
+    this.ws.resume();
+    this.liveness?.resume();
+  }
+
   /** Closes the connection (the session itself stays until TerminateSession or its end). */
   close(): void {
+    this.closedByUs = true;
     this.ws.close(1000, "client closed");
   }
 
@@ -182,46 +302,60 @@ export class SsmDataChannel {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
   }
 
-  private onFrame(data: RawData, isBinary: boolean): void {
-    if (!isBinary) return; // the service sends nothing but binary messages
+  private receive(data: RawData): void {
+    try {
+      this.onFrame(data);
+    } catch (err) {
+      this.fail(asFailure(err));
+    }
+  }
+
+  private onFrame(data: RawData): void {
+    // Like the official plugin, text and binary messages are both read as frames.
     const frame = Buffer.isBuffer(data)
       ? data
       : Array.isArray(data)
         ? Buffer.concat(data)
         : Buffer.from(data);
-    let m: SsmMessage;
-    try {
-      m = deserialize(frame);
-    } catch (err) {
-      // A corrupt message is dropped; the agent resends what we do not acknowledge.
-      if (err instanceof SsmFrameError) return;
-      throw err;
-    }
+    const m = deserialize(frame);
     switch (m.type) {
       case "output_stream_data":
-        this.transmit(acknowledgement(m));
         return this.onStream(m);
       case "acknowledge":
-        return this.onAck(parseJson<AcknowledgeContent>(m, "acknowledge").AcknowledgedMessageSequenceNumber);
+        return this.onAck(parseJson(m, "acknowledge", AcknowledgePayload).AcknowledgedMessageSequenceNumber);
       case "channel_closed": {
-        const content = parseJson<{ Output?: string }>(m, "channel_closed");
+        const content = parseJson(m, "channel_closed", ChannelClosedPayload);
         this.finish({ closedBy: "service", output: content.Output ?? "" });
         this.ws.close(1000, "channel closed");
         return;
       }
+      case "pause_publication":
+        return this.setPublication(false);
+      case "start_publication":
+        return this.setPublication(true);
       default:
-        return; // start_publication / pause_publication: nothing to do for a client
+        throw new SessionProtocolError("UnexpectedMessage", `message type "${printable(m.type)}"`);
     }
   }
 
   private onStream(m: SsmMessage): void {
-    if (m.sequence < this.recvSeq) return;
     if (m.sequence > this.recvSeq) {
-      this.early.set(m.sequence, m);
-      return;
+      // Kept, then acknowledged; what is not kept is not acknowledged, so the agent sends it again.
+      if (!this.early.has(m.sequence)) {
+        const room =
+          m.sequence - this.recvSeq <= EARLY_MAX_MESSAGES &&
+          this.earlyBytes + m.payload.length <= EARLY_MAX_BYTES;
+        if (!room) return;
+        this.early.set(m.sequence, m);
+        this.earlyBytes += m.payload.length;
+      }
+      return this.transmit(acknowledgement(m));
     }
+    // In order, or a resend of one already delivered (our acknowledgement was lost).
+    this.transmit(acknowledgement(m));
+    if (m.sequence < this.recvSeq) return;
     for (let next: SsmMessage | undefined = m; next; next = this.early.get(this.recvSeq)) {
-      this.early.delete(next.sequence);
+      if (this.early.delete(next.sequence)) this.earlyBytes -= next.payload.length;
       this.recvSeq++;
       this.deliver(next);
     }
@@ -230,9 +364,20 @@ export class SsmDataChannel {
   private deliver(m: SsmMessage): void {
     switch (m.payloadType) {
       case SsmPayloadType.HandshakeRequest:
+        if (this.announced) throw new SessionProtocolError("UnexpectedMessage", "a second HandshakeRequest");
         return this.answerHandshake(m);
       case SsmPayloadType.HandshakeComplete:
-        if (this.announced) this.handshakeDone?.(this.announced);
+        if (!this.announced || !this.opening)
+          throw new SessionProtocolError(
+            "UnexpectedMessage",
+            this.announced ? "a second HandshakeComplete" : "HandshakeComplete before HandshakeRequest",
+          );
+        clearTimeout(this.handshakeTimer);
+        // What follows waits until the opener holds the channel: its handlers may need it.
+        this.holdIntake(this.opening);
+        setImmediate((opening: object) => this.releaseIntake(opening), this.opening);
+        this.opening.resolve(this.announced);
+        this.opening = undefined;
         return;
       case SsmPayloadType.EncChallengeRequest:
         return; // KMS encryption is refused in the handshake, so no challenge follows
@@ -242,14 +387,7 @@ export class SsmDataChannel {
   }
 
   private answerHandshake(m: SsmMessage): void {
-    interface Request {
-      AgentVersion?: string;
-      RequestedClientActions?: Array<{
-        ActionType?: string;
-        ActionParameters?: { SessionType?: string; Properties?: unknown };
-      }>;
-    }
-    const request = parseJson<Request>(m, "HandshakeRequest");
+    const request = parseJson(m, "HandshakeRequest", HandshakeRequestPayload);
     const actions = request.RequestedClientActions ?? [];
     const processed = actions.map((a) =>
       a.ActionType === "SessionType"
@@ -271,7 +409,7 @@ export class SsmDataChannel {
     const response = { ClientVersion: CLIENT_VERSION, ProcessedClientActions: processed, Errors: errors };
     this.send(SsmPayloadType.HandshakeResponse, Buffer.from(JSON.stringify(response)));
     if (errors.length > 0) {
-      this.failed?.(
+      this.fail(
         new SsmSessionError(
           "Unsupported",
           `the session asks for what this client does not support: ${errors.join("; ")}`,
@@ -284,21 +422,45 @@ export class SsmDataChannel {
     const entry = this.unacked.get(sequence);
     if (!entry) return;
     this.unacked.delete(sequence);
+    this.unackedBytes -= entry.frame.length;
     if (!entry.resent) {
       const sample = Date.now() - entry.sentAt;
       this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - sample);
       this.srtt = 0.875 * this.srtt + 0.125 * sample;
       this.rto = Math.min(RTO_MAX_MS, Math.max(RTO_MIN_MS, this.srtt + 4 * this.rttvar));
     }
-    if (this.pressured && this.unacked.size <= LOW_WATER) this.pressure(false);
+    this.updatePressure();
     if (this.unacked.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
     }
   }
 
+  /** The service's pause_publication / start_publication: hold our stream messages meanwhile. */
+  private setPublication(on: boolean): void {
+    const resuming = on && this.publicationPaused;
+    this.publicationPaused = !on;
+    if (resuming) {
+      // Held messages get their whole resend time from now, and go out at the next tick.
+      const now = Date.now();
+      for (const entry of this.unacked.values()) {
+        entry.since = now;
+        entry.sentAt = 0;
+      }
+    }
+    this.updatePressure();
+  }
+
   private resend(): void {
+    if (this.publicationPaused) return;
     const now = Date.now();
+    const limit = this.target.resendTimeoutMs ?? DEFAULT_RESEND_TIMEOUT_MS;
+    const [oldest] = this.unacked.entries();
+    if (oldest && now - oldest[1].since > limit) {
+      return this.fail(
+        new SessionProtocolError("ResendTimeout", `message ${oldest[0]} unacknowledged for ${limit} ms`),
+      );
+    }
     let budget = 64;
     for (const entry of this.unacked.values()) {
       if (budget-- === 0) break;
@@ -309,27 +471,65 @@ export class SsmDataChannel {
     }
   }
 
-  private pressure(paused: boolean): void {
+  private updatePressure(): void {
+    const paused =
+      this.publicationPaused ||
+      this.unackedBytes >= HIGH_WATER_BYTES ||
+      (this.pressured && this.unackedBytes > LOW_WATER_BYTES);
+    if (paused === this.pressured) return;
     this.pressured = paused;
     this.handlers.onPressure?.(paused);
   }
 
+  /** Ends the session because of `err`: the caller of `open`, or of `closed`, hears of it. */
+  fail(err: Error): void {
+    this.stopTimers();
+    this.opening?.reject(err);
+    this.opening = undefined;
+    const settle = this.settle;
+    this.settle = undefined;
+    if (!settle) return;
+    settle.reject(err);
+    if (err instanceof SessionProtocolError && /Timeout$/.test(err.code)) {
+      // A silent far end would not answer a close either.
+      this.ws.terminate();
+    } else if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) {
+      const code = err instanceof SessionProtocolError ? (err.code === "FrameTooLarge" ? 1009 : 1002) : 1000;
+      this.closedByUs = true;
+      this.ws.close(code, err instanceof SessionProtocolError ? err.code : "client closed");
+    }
+  }
+
   private onClose(code: number, reason: string): void {
+    this.stopTimers();
+    if (this.opening) {
+      this.fail(
+        new SsmSessionError(
+          "ConnectionClosed",
+          `the data channel closed before the session started: ${code} ${reason}`.trim(),
+          code,
+        ),
+      );
+    } else if (this.closedByUs) {
+      this.finish({ closedBy: "connection", output: "", closeCode: code, closeReason: reason });
+    } else {
+      this.fail(
+        new SessionProtocolError("UnexpectedClose", `WebSocket close ${code} ${reason}`.trim(), code),
+      );
+    }
+  }
+
+  private stopTimers(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    this.failed?.(
-      new SsmSessionError(
-        "ConnectionClosed",
-        `the data channel closed before the session started: ${code} ${reason}`.trim(),
-        code,
-      ),
-    );
-    this.finish({ closedBy: "connection", output: "", closeCode: code, closeReason: reason });
+    clearTimeout(this.handshakeTimer);
+    this.liveness?.stop();
   }
 
   private finish(end: SsmSessionEnd): void {
-    const resolve = this.ended;
-    this.ended = undefined;
-    resolve?.(end);
+    const settle = this.settle;
+    this.settle = undefined;
+    this.stopTimers();
+    settle?.resolve(end);
   }
 }

@@ -3,3 +3,4 @@ export { openSsmShell, runSsmCommand, forwardSsmPort } from "./session";
 export type { SsmShell, SsmTerminalSize, SsmCommandResult, SsmPortForward } from "./session";
 export { SsmSessionError } from "./dataChannel";
 export type { SsmSessionTarget, SsmHandshake, SsmSessionEnd } from "./dataChannel";
+export { SessionProtocolError, isSessionProtocolError, type SessionProtocolCode } from "../protocolError";

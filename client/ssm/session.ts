@@ -14,6 +14,7 @@ import {
   type SsmSessionTarget,
 } from "./dataChannel";
 import { MuxClient } from "./smux";
+import { SessionProtocolError } from "../protocolError";
 
 export interface SsmTerminalSize {
   cols: number;
@@ -24,8 +25,28 @@ export interface SsmShell {
   handshake: SsmHandshake;
   /** Tells the far terminal its new size. */
   resize(size: SsmTerminalSize): void;
-  /** Resolves when the session ends (the shell exited, TerminateSession, or the connection dropped). */
+  /**
+   * Resolves when the session ends (the shell exited, TerminateSession, or the client closed it);
+   * rejects with a SessionProtocolError when the far end broke the protocol or went silent.
+   */
   done: Promise<SsmSessionEnd>;
+}
+
+/**
+ * Writes the far end's output to `output`, and stops reading the session while `output` drains:
+ * what it does not take stays unacknowledged with the service instead of in memory here.
+ */
+function writeHolding(channel: SsmDataChannel, output: Writable, payload: Buffer): void {
+  if (output.write(payload) || channel.holding(output)) return;
+  channel.holdIntake(output);
+  output.once("drain", () => channel.releaseIntake(output));
+}
+
+/** `closed` with the caller's cleanup, handled here so that a failure nobody awaits ends no process. */
+function settled(channel: SsmDataChannel, cleanup: () => void): Promise<SsmSessionEnd> {
+  const done = channel.closed.finally(cleanup);
+  void done.catch(() => undefined);
+  return done;
 }
 
 /**
@@ -38,7 +59,8 @@ export async function openSsmShell(
 ): Promise<SsmShell> {
   const { channel, handshake } = await SsmDataChannel.open(target, {
     onMessage: (type, payload) => {
-      if (type === SsmPayloadType.Output || type === SsmPayloadType.StdErr) io.output.write(payload);
+      if (type === SsmPayloadType.Output || type === SsmPayloadType.StdErr)
+        writeHolding(channel, io.output, payload);
     },
     onPressure: (paused) => (paused ? io.input.pause() : io.input.resume()),
   });
@@ -51,7 +73,7 @@ export async function openSsmShell(
   if (io.size) resize(io.size);
   const onInput = (chunk: Buffer | string) => channel.send(SsmPayloadType.Output, Buffer.from(chunk));
   io.input.on("data", onInput);
-  const done = channel.closed.finally(() => io.input.off("data", onInput));
+  const done = settled(channel, () => io.input.off("data", onInput));
   return { handshake, resize, done };
 }
 
@@ -89,9 +111,12 @@ export interface SsmPortForward {
   /** The local port that forwards (the one asked for, or the one the system picked). */
   port: number;
   handshake: SsmHandshake;
-  /** Resolves when the session ends. */
+  /** Resolves when the session ends; rejects with a SessionProtocolError as the shell's `done` does. */
   done: Promise<SsmSessionEnd>;
-  /** Stops listening, ends the connections and asks the agent to end the session. */
+  /**
+   * Stops listening, ends the connections and asks the agent to end the session. Never rejects:
+   * a session that had already failed resolves with how its connection closed (`done` says why).
+   */
   close(): Promise<SsmSessionEnd>;
 }
 
@@ -132,28 +157,34 @@ export async function forwardSsmPort(
   }
   const muxClient = new MuxClient(
     (bytes) => channel.send(SsmPayloadType.Output, bytes),
-    () => channel.close(),
+    (why) => channel.fail(new SessionProtocolError("MalformedFrame", why)),
   );
   holder.mux = muxClient;
 
   const server = createServer((socket) => {
     sockets.add(socket);
     const stream = muxClient.open();
-    stream.onData = (data) => socket.write(data);
+    // One slow local reader holds the whole session, as in the official plugin: smux v1 has no
+    // per-stream flow control, and dropping bytes would corrupt the stream.
+    stream.onData = (data) => writeHolding(channel, socket, data);
     stream.onEnd = () => socket.end();
     socket.on("data", (data: Buffer) => stream.write(data));
     socket.on("end", () => stream.end());
     socket.on("error", () => socket.destroy());
     socket.on("close", () => {
       sockets.delete(socket);
+      channel.releaseIntake(socket);
       stream.end();
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err) => {
+      channel.close(); // nothing will use this session's connection
+      reject(err);
+    });
     server.listen(local.port ?? 0, local.host ?? "127.0.0.1", () => resolve());
   });
-  const done = channel.closed.finally(() => {
+  const done = settled(channel, () => {
     server.close();
     for (const s of sockets) s.destroy();
   });
@@ -165,7 +196,11 @@ export async function forwardSsmPort(
       server.close();
       for (const s of sockets) s.destroy();
       channel.sendFlag(SsmFlag.TerminateSession);
-      return done;
+      return done.catch((err: Error): SsmSessionEnd => ({
+        closedBy: "connection",
+        output: "",
+        closeCode: err instanceof SessionProtocolError ? err.closeCode : undefined,
+      }));
     },
   };
 }

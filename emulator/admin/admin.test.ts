@@ -4,22 +4,12 @@ process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
 import { startLocalCloud, type LocalCloud } from "../server";
 import { acsError, callRpc, openApiClient, TEST_CREDENTIAL } from "../testing/alibaba";
 import { AdminClient, AdminError } from "./client";
-import { DescribeSessionsCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { RequestLog, type RequestLogEntry } from "./requestLog";
+import { DescribeSessionsCommand } from "@aws-sdk/client-ssm";
+import { ssmClient } from "../testing/aws";
 
 const REGION = "cn-hangzhou";
 const DESCRIBE = { RegionId: REGION };
-
-/** The official SSM client with the test key, pointed at the local cloud. */
-const ssmClient = (cloud: LocalCloud, options: { maxAttempts?: number } = {}) =>
-  new SSMClient({
-    region: "us-east-1",
-    endpoint: cloud.url,
-    credentials: {
-      accessKeyId: TEST_CREDENTIAL.accessKeyId,
-      secretAccessKey: TEST_CREDENTIAL.accessKeySecret,
-    },
-    ...options,
-  });
 
 describe("admin API", () => {
   let cloud: LocalCloud;
@@ -201,6 +191,21 @@ describe("admin API", () => {
       expect(JSON.stringify(rows)).not.toContain("pw-in-the-log");
     });
 
+    test("a large parameter is kept as its size, not its bytes (the log is bounded in memory)", async () => {
+      await admin.clearRequests();
+      const big = "x".repeat(200 * 1024);
+      await ssmClient(cloud)
+        .send(new DescribeSessionsCommand({ State: "Active", NextToken: big }))
+        .catch(() => undefined);
+      const [row] = await admin.requests();
+      expect(row.params).toEqual({ State: "Active", NextToken: `[${200 * 1024 + 2} bytes, not logged]` });
+      await callRpc(api, "DescribeTerminalSessions", DESCRIBE);
+      expect((await admin.requests()).map((r) => r.action)).toEqual([
+        "DescribeSessions",
+        "DescribeTerminalSessions",
+      ]);
+    });
+
     test("requests no protocol understands get a 404 and a log row", async () => {
       await admin.clearRequests();
       const res = await fetch(`${cloud.url}/whatever`);
@@ -304,5 +309,50 @@ describe("admin API", () => {
       headers: { authorization: `Bearer ${cloud.adminToken}` },
     });
     expect(res.status).toBe(404);
+  });
+});
+
+describe("RequestLog bounds", () => {
+  const row = (i: number, params?: Record<string, unknown>): RequestLogEntry => ({
+    time: "2026-01-01T00:00:00.000Z",
+    requestId: `r-${i}`,
+    protocol: "acsRpc",
+    service: "ecs",
+    action: "DescribeTerminalSessions",
+    params,
+    status: 200,
+    code: null,
+    durationMs: 1,
+  });
+  const limits = { requestLogRows: 1000, requestLogBytes: 4096, requestLogValueBytes: 16 };
+
+  test("the oldest rows go once the rows' JSON passes requestLogBytes", () => {
+    const log = new RequestLog(limits);
+    for (let i = 0; i < 500; i++) log.add(row(i, { RegionId: "cn-hangzhou" }));
+    const kept = log.list();
+    expect(JSON.stringify(kept).length).toBeLessThanOrEqual(4096 + kept.length);
+    expect(kept.at(-1)?.requestId).toBe("r-499");
+    expect(kept.length).toBeLessThan(500);
+  });
+
+  test("the newest rows within requestLogRows", () => {
+    const log = new RequestLog({ ...limits, requestLogBytes: 1 << 20, requestLogRows: 3 });
+    for (let i = 0; i < 10; i++) log.add(row(i));
+    expect(log.list().map((r) => r.requestId)).toEqual(["r-7", "r-8", "r-9"]);
+  });
+
+  test("long values, long names and too many parameters are cut, with what was left out", () => {
+    const log = new RequestLog(limits);
+    const many = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`P${i}`, i]));
+    log.add(row(1, { Long: "y".repeat(100), [`N${"n".repeat(100)}`]: 1, Nested: { a: [1, 2, 3, 4, 5, 6] } }));
+    log.add(row(2, many));
+    const [first, second] = log.list();
+    expect(first.params).toEqual({
+      Long: "[102 bytes, not logged]",
+      [`N${"n".repeat(63)}…`]: 1,
+      Nested: "[19 bytes, not logged]",
+    });
+    expect(Object.keys(second.params ?? {})).toHaveLength(65);
+    expect(second.params?.["…"]).toBe("6 more, not logged");
   });
 });

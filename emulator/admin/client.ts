@@ -3,6 +3,7 @@
  *   const admin = new AdminClient(cloud); // or the start line's {url, adminToken}
  *   await admin.addFault({ action: "StartTerminalSession", kind: "throttle", count: 1 });
  */
+import type { StateStatus } from "../persistence/store";
 import type { FaultRule, FaultRuleInput } from "./faults";
 import type { InventoryChange } from "./inventory";
 import type { RequestLogEntry } from "./requestLog";
@@ -46,6 +47,11 @@ export class AdminClient {
     const parsed: unknown = text === "" ? undefined : JSON.parse(text);
     if (!res.ok) throw new AdminError(res.status, parsed);
     return parsed as T;
+  }
+
+  /** `state`: how the state dir's writes go (absent without a state dir). */
+  health(): Promise<{ ok: boolean; state?: StateStatus }> {
+    return this.call("GET", "health");
   }
 
   requests(): Promise<RequestLogEntry[]> {

@@ -10,11 +10,12 @@
  *   DELETE /_admin/faults      remove every rule
  *   GET    /_admin/inventory   credentials (masked), ECS instances, SSM targets, DAS instances
  *   POST   /_admin/inventory   upsert/remove items (see inventory.ts) -> the new inventory
- *   GET    /_admin/health      {ok: true}
+ *   GET    /_admin/health      {ok: true, state?: {file, savedAt?, lastError?}} (state: with a state dir)
  */
 import { ZodError } from "zod";
 import type { LocalCloudConfig } from "../config";
 import type { Service } from "../services/types";
+import type { StateStatus } from "../persistence/store";
 import type { FaultInjector } from "./faults";
 import { applyInventoryChange, inventoryView, type AppliedInventoryChange } from "./inventory";
 import type { RequestLog } from "./requestLog";
@@ -26,6 +27,8 @@ export interface AdminDeps {
   services: Service[];
   requestLog: RequestLog;
   faults: FaultInjector;
+  /** How the state dir's writes go; undefined without a state dir. */
+  stateStatus?(): StateStatus | undefined;
   /** Told of every inventory change applied (the state dir keeps them). */
   inventoryChanged?(change: AppliedInventoryChange): void;
 }
@@ -45,7 +48,7 @@ export function handleAdmin(deps: AdminDeps, method: string, path: string, body:
   try {
     switch (route) {
       case "GET /_admin/health":
-        return { status: 200, body: { ok: true } };
+        return { status: 200, body: { ok: true, state: deps.stateStatus?.() } };
       case "GET /_admin/requests":
         return { status: 200, body: deps.requestLog.list() };
       case "DELETE /_admin/requests":

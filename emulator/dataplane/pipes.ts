@@ -8,11 +8,12 @@
  * TERM): the emulator's own environment (cloud credentials) never leaks into a session.
  * Port forwarding dials 127.0.0.1 only, whatever TargetServer said.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PtySizer, type TerminalSize } from "./ptySize";
 import type { ChannelMode } from "./types";
 
 export interface PipeEvents {
@@ -23,13 +24,16 @@ export interface PipeEvents {
   onEnd(exitCode: number | null): void;
   /** The far end could not be reached (spawn failure, connection refused). */
   onError(error: Error): void;
+  /** Optional: the input side took everything a `write` returning false had left waiting. */
+  onDrain?(): void;
 }
 
 export interface Pipe {
-  write(chunk: Buffer): void;
+  /** False when the far end's input is full: hold further input until `onDrain`. */
+  write(chunk: Buffer): boolean;
   /** Closes the input side (EOF on stdin, FIN on the socket). */
   endInput(): void;
-  /** Stops reading output for a while (bandwidth limit); `resume` starts again. */
+  /** Stops reading output for a while (bandwidth limit, a slow peer); `resume` starts again. */
   pause(): void;
   resume(): void;
   /** Tears everything down; idempotent. */
@@ -61,6 +65,7 @@ class ProcessPipe implements Pipe {
     this.child.stderr?.on("data", (d: Buffer) => events.onData(d));
     // Writes after the process exited raise EPIPE on stdin; the exit is reported through `close`.
     this.child.stdin?.on("error", () => undefined);
+    this.child.stdin?.on("drain", () => events.onDrain?.());
     // `close` fires after the process exited and its output streams drained.
     this.child.on("close", (code) => {
       events.onEnd(code);
@@ -68,8 +73,10 @@ class ProcessPipe implements Pipe {
     });
   }
 
-  write(chunk: Buffer): void {
-    if (!this.destroyed && this.child.stdin?.writable) this.child.stdin.write(chunk);
+  write(chunk: Buffer): boolean {
+    // Input for a process that is gone is dropped: there is nothing to wait for.
+    if (this.destroyed || !this.child.stdin?.writable) return true;
+    return this.child.stdin.write(chunk);
   }
 
   endInput(): void {
@@ -115,6 +122,7 @@ class PortPipe implements Pipe {
       events.onReady();
     });
     this.socket.on("data", (d: Buffer) => events.onData(d));
+    this.socket.on("drain", () => events.onDrain?.());
     this.socket.on("error", (err) => {
       if (!this.connected) events.onError(err);
     });
@@ -123,8 +131,8 @@ class PortPipe implements Pipe {
     });
   }
 
-  write(chunk: Buffer): void {
-    if (this.socket.writable) this.socket.write(chunk);
+  write(chunk: Buffer): boolean {
+    return this.socket.writable ? this.socket.write(chunk) : true;
   }
 
   endInput(): void {
@@ -168,6 +176,8 @@ export interface TerminalPipe extends Pipe {
  * `/bin/sh -c` of the command, taken from the environment so no quoting can break it.
  */
 class ScriptPipe extends ProcessPipe implements TerminalPipe {
+  private readonly sizer: PtySizer;
+
   constructor(commandLine: string | undefined, events: PipeEvents, sessionId: string, size: TerminalSize) {
     const start =
       `stty rows ${size.rows} cols ${size.cols} 2>/dev/null; ` +
@@ -178,6 +188,15 @@ class ScriptPipe extends ProcessPipe implements TerminalPipe {
       SESSION_ID: sessionId,
       ...(commandLine === undefined ? {} : { SESSION_COMMAND: commandLine }),
     });
+    this.sizer = new PtySizer(
+      async () => this.slave(),
+      (chunk) => super.write(chunk),
+      () => events.onDrain?.(),
+    );
+  }
+
+  override write(chunk: Buffer): boolean {
+    return this.sizer.write(chunk);
   }
 
   /**
@@ -186,14 +205,7 @@ class ScriptPipe extends ProcessPipe implements TerminalPipe {
    * exists (the first milliseconds) a resize is dropped; the starting size stands.
    */
   resize(rows: number, cols: number): void {
-    const tty = this.slave();
-    if (tty === undefined) return;
-    // Synchronous (a few ms), so the size is in place before the input that follows it.
-    try {
-      execFileSync("stty", ["-F", tty, "rows", String(rows), "cols", String(cols)], { stdio: "ignore" });
-    } catch {
-      // The terminal went away meanwhile.
-    }
+    this.sizer.resize({ rows, cols });
   }
 
   /** The session on the pty has its own process group, which killing `script` does not reach. */
@@ -230,11 +242,6 @@ class ScriptPipe extends ProcessPipe implements TerminalPipe {
       return undefined;
     }
   }
-}
-
-export interface TerminalSize {
-  rows: number;
-  cols: number;
 }
 
 /** A shell (no `commandLine`) or a command on a pseudo-terminal of `size`. */

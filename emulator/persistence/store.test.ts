@@ -11,7 +11,16 @@ import {
   StartSessionCommand,
   TerminateSessionCommand,
 } from "@aws-sdk/client-ssm";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminClient } from "../admin/client";
@@ -48,7 +57,7 @@ function part(value: unknown): PersistentPart & { saves: number; restored: unkno
 describe("StateStore", () => {
   test("round trip: what parts save is what they get back, through one 0600 file", async () => {
     const file = join(dir, STATE_FILE);
-    const store = new StateStore(file, 20);
+    const store = new StateStore(file, { debounceMs: 20 });
     const ecs = part({ sessions: [{ id: "s-1", createdAt: "2026-01-01T00:00:00.000Z" }] });
     const das = part({ tasks: [] });
     store.add("ecs", ecs);
@@ -79,7 +88,7 @@ describe("StateStore", () => {
   test("nothing is written before restore (the file is not yet read) nor after close", async () => {
     const file = join(dir, STATE_FILE);
     writeFileSync(file, JSON.stringify({ version: 1, savedAt: "x", parts: { ecs: "old" } }), { mode: 0o600 });
-    const store = new StateStore(file, 5);
+    const store = new StateStore(file, { debounceMs: 5 });
     const ecs = part("new");
     store.add("ecs", ecs);
     store.changed();
@@ -124,6 +133,104 @@ describe("StateStore", () => {
     writeFileSync(file, JSON.stringify({ version: 1, savedAt: "x", parts: {} }));
     chmodSync(file, 0o644);
     expect(() => new StateStore(file).read()).toThrow(/may be read by other users \(mode 644\)/);
+  });
+});
+
+describe("StateStore writes", () => {
+  test("many changes in one debounce period make one write", async () => {
+    const writes: string[] = [];
+    const store = new StateStore(join(dir, STATE_FILE), {
+      debounceMs: 10,
+      write: (_f, text) => writes.push(text),
+    });
+    store.add("ecs", part({ n: 1 }));
+    store.restore(undefined);
+    for (let i = 0; i < 1000; i++) store.changed();
+    await sleep(40);
+    expect(writes).toHaveLength(1);
+    store.changed();
+    await sleep(40);
+    expect(writes).toHaveLength(2);
+  });
+
+  test("a write that fails (ENOSPC) is reported in one line and in status(), never thrown; the next change retries", async () => {
+    const reports: string[] = [];
+    let failing = true;
+    const file = join(dir, STATE_FILE);
+    const store = new StateStore(file, {
+      debounceMs: 5,
+      onWriteError: (line) => reports.push(line),
+      write: (f, text) => {
+        if (failing)
+          throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+        writeFileSync(f, text, { mode: 0o600 });
+      },
+    });
+    store.add("ecs", part({ secret: "s3cr3t-value" }));
+    store.restore(undefined);
+    store.changed();
+    await sleep(30); // the timer's write failed: had it thrown, the test process would have
+    expect(reports).toEqual([
+      `[local-cloud] could not save ${file} (ENOSPC): the sessions go on; the next change tries again.`,
+    ]);
+    expect(store.status().lastError).toMatchObject({
+      code: "ENOSPC",
+      message: "ENOSPC: no space left on device, write",
+    });
+    expect(() => store.close()).not.toThrow(); // the last write at stop fails the same way, reported too
+    expect(reports).toHaveLength(2);
+
+    const again = new StateStore(file, {
+      debounceMs: 5,
+      onWriteError: (line) => reports.push(line),
+      write: (f, t) => {
+        if (failing) throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+        writeFileSync(f, t, { mode: 0o600 });
+      },
+    });
+    again.add("ecs", part({ n: 2 }));
+    again.restore(undefined);
+    again.changed();
+    await sleep(30);
+    expect(again.status().lastError?.code).toBe("EACCES");
+    failing = false;
+    again.changed();
+    await sleep(30);
+    expect(again.status().lastError).toBeUndefined();
+    expect(again.status().savedAt).toEqual(expect.any(String));
+    expect(JSON.parse(readFileSync(file, "utf8")).parts).toEqual({ ecs: { n: 2 } });
+    expect(reports.join("\n")).not.toContain("s3cr3t-value");
+  });
+
+  test("a local cloud whose state file cannot be written keeps serving, and says so in /_admin/health", async () => {
+    const lines: string[] = [];
+    const cloud = await startLocalCloud(
+      { stateDir: join(dir, "state"), credentials: [TEST_CREDENTIAL] },
+      { log: (line) => lines.push(line) },
+    );
+    try {
+      const admin = new AdminClient(cloud);
+      const file = join(dir, "state", STATE_FILE);
+      // A folder where the file goes: the rename over it fails, whoever runs the test.
+      mkdirSync(join(file, "blocker"), { recursive: true });
+      await admin.addInventory({ ssm: { targets: [{ target: "i-0bbb", region: AWS_REGION }] } });
+      await sleep(300);
+      expect(lines.filter((l) => l.includes("could not save"))).toHaveLength(1);
+      const health = await admin.health();
+      expect(health.ok).toBe(true);
+      expect(health.state?.lastError?.code).toMatch(/^E[A-Z]+$/);
+      expect(
+        (await callRpc(openApiClient(cloud), "DescribeTerminalSessions", { RegionId: REGION })).statusCode,
+      ).toBe(200);
+
+      rmSync(file, { recursive: true });
+      await admin.addInventory({ ssm: { targets: [{ target: "i-0ccc", region: AWS_REGION }] } });
+      await sleep(300);
+      expect((await admin.health()).state?.lastError).toBeUndefined();
+      expect(readFileSync(file, "utf8")).toContain("i-0ccc");
+    } finally {
+      await cloud.stop();
+    }
   });
 });
 

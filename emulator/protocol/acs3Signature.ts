@@ -8,8 +8,9 @@
  * canonical query percent-encodes them, so the server must parse the query and re-encode it with
  * `acsPercentEncode` before comparing: never sign the raw URL text.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { secretsEqual } from "../security/secretsEqual";
 
 export const ACS3_ALGORITHM = "ACS3-HMAC-SHA256";
 
@@ -37,7 +38,8 @@ export function canonicalQuery(query: ReadonlyArray<readonly [string, string]>):
 export function canonicalHeaders(headers: IncomingHttpHeaders, signed: readonly string[]): string {
   return signed
     .map((name) => {
-      const raw = headers[name];
+      // Names come from the peer: own headers only, never `constructor` of the prototype.
+      const raw = Object.hasOwn(headers, name) ? headers[name] : undefined;
       const values = (Array.isArray(raw) ? raw : [raw ?? ""]).map((v) => v.trim()).sort();
       return `${name}:${values.join(",")}\n`;
     })
@@ -103,7 +105,5 @@ export function acs3Signature(secret: string, input: CanonicalInput): string {
 
 /** Constant-time comparison of two hex signatures. */
 export function signaturesEqual(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, "utf8");
-  const b = Buffer.from(given, "utf8");
-  return a.length === b.length && timingSafeEqual(a, b);
+  return secretsEqual(given, expected);
 }

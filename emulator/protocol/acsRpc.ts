@@ -19,6 +19,7 @@ import {
   signaturesEqual,
   type ParsedAuthorization,
 } from "./acs3Signature";
+import { secretsEqual } from "../security/secretsEqual";
 import { acsErrors, acsStandardErrors } from "./acsErrors";
 import type { Dispatch, ProtocolEnv, RawRequest, RawResponse, WireProtocol } from "./types";
 
@@ -48,8 +49,9 @@ class NonceCache {
 }
 const nonces = new NonceCache();
 
+/** A header the request carries (names may come from the peer: never a prototype member). */
 function header(req: RawRequest, name: string): string | undefined {
-  const v = req.headers[name];
+  const v = Object.hasOwn(req.headers, name) ? req.headers[name] : undefined;
   return Array.isArray(v) ? v[0] : v;
 }
 
@@ -88,7 +90,7 @@ function checkSecurityToken(req: RawRequest, cred: Credential, auth: ParsedAutho
     return;
   }
   if (token === undefined || token === "") throw acsErrors.missingSecurityToken();
-  if (token !== cred.securityToken) throw acsErrors.securityTokenMismatch();
+  if (!secretsEqual(token, cred.securityToken)) throw acsErrors.securityTokenMismatch();
   const akHeader = header(req, "x-acs-accesskey-id");
   if (akHeader !== undefined && akHeader !== auth.accessKeyId) throw acsErrors.securityTokenMismatch();
 }
@@ -118,7 +120,7 @@ function authenticate(
       throw acsErrors.incompleteSignature(`Header ${name} is not signed.`);
   }
   for (const name of auth.signedHeaders) {
-    if (req.headers[name] === undefined)
+    if (header(req, name) === undefined)
       throw acsErrors.incompleteSignature(`Signed header ${name} is missing.`);
   }
 
@@ -172,8 +174,8 @@ export const acsRpcProtocol: WireProtocol = {
     const { path, query } = splitUrl(req.url);
     const cred = authenticate(req, env, query, path);
 
-    const params: Record<string, unknown> = {};
-    for (const [k, v] of [...query, ...bodyParams(req)]) params[k] = v;
+    // fromEntries defines own properties: a parameter named `__proto__` is just a parameter.
+    const params: Record<string, unknown> = Object.fromEntries([...query, ...bodyParams(req)]);
 
     const version = header(req, "x-acs-version") ?? (params.Version as string | undefined);
     if (!version) throw acsErrors.missingParameter("Version");

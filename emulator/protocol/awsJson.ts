@@ -38,7 +38,7 @@ function splitTarget(target: string): { prefix: string; operation: string } | un
 }
 
 function header(req: RawRequest, name: string): string | undefined {
-  const value = req.headers[name];
+  const value = Object.hasOwn(req.headers, name) ? req.headers[name] : undefined;
   return Array.isArray(value) ? value[0] : value;
 }
 
@@ -102,6 +102,8 @@ export const awsJsonProtocol: WireProtocol = {
       credentials: env.credentials(),
       service: service.name,
       now: env.clock.now(),
+      // It picks the operation: unsigned, a captured request could be replayed as another call.
+      signedHeadersRequired: ["x-amz-target"],
     });
     const params = parseBody(req.body);
     return {

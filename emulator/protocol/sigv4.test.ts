@@ -43,6 +43,8 @@ interface Options {
   path?: string;
   query?: Record<string, string | string[]>;
   body?: string;
+  /** Headers the signer leaves out of the signature. */
+  unsigned?: string[];
 }
 
 /** Signs a request with the official Smithy signer and returns it as the server would read it. */
@@ -74,7 +76,7 @@ async function signed(o: Options = {}): Promise<SignedRequest> {
       },
       body,
     },
-    { signingDate: o.signingDate ?? NOW },
+    { signingDate: o.signingDate ?? NOW, unsignableHeaders: new Set(o.unsigned ?? []) },
   );
   const headers: IncomingHttpHeaders = {};
   for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
@@ -211,6 +213,82 @@ describe("verifySigV4", () => {
     reqUnknownKey = await signed({ accessKeyId: "AKIAUNKNOWN" });
     awaitOld = await signed({ signingDate: new Date(NOW.getTime() - 14 * 60_000) });
     wrongService = await signed({ service: "ec2" });
+  });
+});
+
+describe("what the signature must cover", () => {
+  const json11 = (req: SignedRequest) =>
+    verifySigV4(req, {
+      credentials: [CRED, STS],
+      service: "ssm",
+      now: NOW,
+      signedHeadersRequired: ["x-amz-target"],
+    });
+
+  it("JSON 1.1: an unsigned x-amz-target (it routes the call) is refused naming it", async () => {
+    const e = errorOf(() => json11(unsignedTarget));
+    expect([e.httpStatus, e.code]).toEqual([400, "InvalidSignatureException"]);
+    expect(e.message).toBe("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
+    // Signed, the same request passes.
+    expect(json11(await signed()).accessKeyId).toBe(CRED.accessKeyId);
+  });
+
+  it("an STS key's x-amz-security-token sent unsigned is refused naming it", async () => {
+    const req = await signed({
+      accessKeyId: STS.accessKeyId,
+      secret: STS.accessKeySecret,
+      sessionToken: STS.securityToken,
+      unsigned: ["x-amz-security-token"],
+    });
+    expect(req.headers["x-amz-security-token"]).toBe(STS.securityToken);
+    const e = errorOf(() => verify(req));
+    expect(e.code).toBe("InvalidSignatureException");
+    expect(e.message).toBe("'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization.");
+  });
+
+  it.each([
+    ["x-amz-date", "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."],
+    ["host", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."],
+  ])("a SignedHeaders list without %s is refused naming it", async (name, message) => {
+    const req = await signed();
+    req.headers.authorization = String(req.headers.authorization).replace(
+      /SignedHeaders=([^,]+)/,
+      (_m, list: string) =>
+        `SignedHeaders=${list
+          .split(";")
+          .filter((h) => h !== name)
+          .join(";")}`,
+    );
+    const e = errorOf(() => verify(req));
+    expect([e.code, e.message]).toEqual(["InvalidSignatureException", message]);
+  });
+
+  it.each(["constructor", "__proto__", "hasOwnProperty", "toString"])(
+    "a SignedHeaders name %s reads no prototype member: a signature mismatch, not a crash",
+    async (name) => {
+      const req = await signed();
+      req.headers.authorization = String(req.headers.authorization).replace(
+        "SignedHeaders=",
+        `SignedHeaders=${name};`,
+      );
+      const e = errorOf(() => verify(req));
+      expect(e.code).toBe("InvalidSignatureException");
+      expect(e.message).toMatch(/^The request signature we calculated does not match/);
+    },
+  );
+
+  it("an error about the Authorization header never repeats it (it carries the signature)", async () => {
+    const req = await signed();
+    req.headers.authorization = `AWS4-HMAC-SHA256 Credential=${CRED.accessKeyId}/20250301/eu-west-1/ssm/aws4_request, Signature=${"ab".repeat(32)}`;
+    const e = errorOf(() => verify(req));
+    expect(e.message).toBe("Authorization header requires 'SignedHeaders' parameter.");
+    req.headers.authorization = `AWS4-HMAC-SHA256/${"x".repeat(100)}`;
+    expect(errorOf(() => verify(req)).message.length).toBeLessThan(80);
+  });
+
+  let unsignedTarget: SignedRequest;
+  beforeAll(async () => {
+    unsignedTarget = await signed({ unsigned: ["x-amz-target"] });
   });
 });
 

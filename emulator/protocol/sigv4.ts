@@ -7,15 +7,22 @@
  * time. Hashing the received body (not trusting `x-amz-content-sha256`) is what makes a body
  * altered in transit fail, as it does on AWS for JSON services.
  *
+ * As AWS does, the signature must cover `host` and `x-amz-date`, `x-amz-security-token` when the
+ * request carries one, and whatever the caller names (JSON 1.1: `x-amz-target`, which routes
+ * the call): an unsigned one could be changed in transit. Header names come from the peer, so
+ * headers are read as own properties only (a `SignedHeaders` of `constructor` reads nothing).
+ * Tokens and signatures are compared in constant time.
+ *
  * Error codes and messages follow what AWS JSON services return; the codes are the coral
  * framework's (`com.amazon.coral.service#...` on the wire, see awsJson.ts).
  *
  * Not implemented: presigned URLs (query-string auth), `AWS4-ECDSA-P256-SHA256` (SigV4a),
  * chunked payload signing. The official SDK uses none of them for JSON 1.1 services.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Credential } from "../config";
+import { secretsEqual } from "../security/secretsEqual";
 import { ApiError } from "../services/types";
 
 export const SIGV4_ALGORITHM = "AWS4-HMAC-SHA256";
@@ -38,6 +45,8 @@ export interface VerifyOptions {
   service: string;
   /** The server's time, to reject stale or future-dated signatures. */
   now: Date;
+  /** Headers the protocol reads that the signature must cover, beyond `host` and `x-amz-date`. */
+  signedHeadersRequired?: readonly string[];
 }
 
 /** Who signed the request, and for which region. */
@@ -70,6 +79,17 @@ const missingToken = () => new ApiError(400, "MissingAuthenticationTokenExceptio
 const incomplete = (message: string) => new ApiError(400, "IncompleteSignatureException", message);
 const invalidSignature = (message: string) => new ApiError(400, "InvalidSignatureException", message);
 const unrecognizedClient = () => new ApiError(400, "UnrecognizedClientException", MSG_BAD_TOKEN);
+/** AWS's wording for an unsigned Host, applied to every header that must be signed. */
+const unsigned = (quoted: string) =>
+  invalidSignature(`${quoted} must be a 'SignedHeader' in the AWS Authorization.`);
+
+/** How AWS's messages name the headers that must be signed. */
+const QUOTED_NAMES: Record<string, string> = {
+  host: "'Host' or ':authority'",
+  "x-amz-date": "'X-Amz-Date'",
+  "x-amz-target": "'X-Amz-Target'",
+  "x-amz-security-token": "'X-Amz-Security-Token'",
+};
 
 /**
  * Verifies the request's SigV4 signature and returns the caller.
@@ -95,16 +115,22 @@ export function verifySigV4(req: SignedRequest, opts: VerifyOptions): VerifiedCa
   if (credential === undefined) throw unrecognizedClient();
   const token = headerValue(req.headers, "x-amz-security-token");
   // STS keys need their session token; a long-term key sent with a token is also refused.
-  if ((credential.securityToken ?? undefined) !== token) throw unrecognizedClient();
+  const expectedToken = credential.securityToken;
+  const tokenMatches =
+    expectedToken === undefined
+      ? token === undefined
+      : token !== undefined && secretsEqual(token, expectedToken);
+  if (!tokenMatches) throw unrecognizedClient();
 
   checkFreshness(amzDate, signedAt, opts.now);
   checkScope(auth, amzDate, opts.service);
-  if (!auth.signedHeaders.includes("host")) {
-    throw invalidSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  const required = ["host", "x-amz-date", ...(token === undefined ? [] : ["x-amz-security-token"])];
+  for (const name of [...required, ...(opts.signedHeadersRequired ?? [])]) {
+    if (!auth.signedHeaders.includes(name)) throw unsigned(QUOTED_NAMES[name] ?? `'${name}'`);
   }
 
   const expected = computeSignature(req, auth, amzDate, credential.accessKeySecret);
-  if (!constantTimeEqualHex(expected, auth.signature)) throw invalidSignature(MSG_SIGNATURE_MISMATCH);
+  if (!secretsEqual(auth.signature, expected)) throw invalidSignature(MSG_SIGNATURE_MISMATCH);
 
   return { accessKeyId: auth.accessKeyId, region: auth.region, credential };
 }
@@ -115,7 +141,8 @@ function parseAuthorization(raw: string): AuthorizationHeader {
   const space = trimmed.indexOf(" ");
   const algorithm = space === -1 ? trimmed : trimmed.slice(0, space);
   if (algorithm !== SIGV4_ALGORITHM) {
-    throw incomplete(`Unsupported AWS 'algorithm': '${algorithm}'`);
+    // Cut: without a space the "algorithm" is the whole header.
+    throw incomplete(`Unsupported AWS 'algorithm': '${algorithm.slice(0, 32)}'`);
   }
   const fields = new Map<string, string>();
   for (const part of trimmed.slice(space + 1).split(",")) {
@@ -124,16 +151,12 @@ function parseAuthorization(raw: string): AuthorizationHeader {
   }
   const missing = ["Credential", "Signature", "SignedHeaders"].filter((k) => !fields.get(k));
   if (missing.length > 0) {
-    throw incomplete(
-      missing.map((k) => `Authorization header requires '${k}' parameter.`).join(" ") +
-        ` Authorization=${trimmed}`,
-    );
+    // AWS echoes the header here; it carries the signature, so it stays out of the message.
+    throw incomplete(missing.map((k) => `Authorization header requires '${k}' parameter.`).join(" "));
   }
   const scope = (fields.get("Credential") ?? "").split("/");
   if (scope.length !== 5 || scope.some((s) => s === "")) {
-    throw incomplete(
-      `Credential should be scoped to a valid region, ` + `not '${scope[2] ?? ""}'. Authorization=${trimmed}`,
-    );
+    throw incomplete(`Credential should be scoped to a valid region, not '${scope[2] ?? ""}'.`);
   }
   const [accessKeyId, date, region, service, terminator] = scope as [string, string, string, string, string];
   return {
@@ -200,7 +223,7 @@ export function canonicalRequest(req: SignedRequest, signedHeaders: readonly str
   const rawPath = queryStart === -1 ? req.url : req.url.slice(0, queryStart);
   const rawQuery = queryStart === -1 ? "" : req.url.slice(queryStart + 1);
   const headers = signedHeaders
-    .map((name) => `${name}:${canonicalHeaderValue(req.headers[name])}\n`)
+    .map((name) => `${name}:${canonicalHeaderValue(ownHeader(req.headers, name))}\n`)
     .join("");
   return [
     req.method.toUpperCase(),
@@ -253,13 +276,6 @@ function signingKey(secret: string, date: string, region: string, service: strin
   return createHmac("sha256", kService).update("aws4_request").digest();
 }
 
-function constantTimeEqualHex(expectedHex: string, givenHex: string): boolean {
-  const expected = Buffer.from(expectedHex, "utf8");
-  const given = Buffer.from(givenHex, "utf8");
-  // timingSafeEqual needs equal lengths; a length mismatch is not secret.
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
-
 /** RFC 3986 unreserved characters stay; everything else is percent-encoded (upper-case hex). */
 function uriEncode(value: string): string {
   return encodeURIComponent(value).replace(
@@ -280,8 +296,13 @@ function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/** A header the request carries, never a member of the headers object's prototype. */
+function ownHeader(headers: IncomingHttpHeaders, name: string): string | string[] | undefined {
+  return Object.hasOwn(headers, name) ? headers[name] : undefined;
+}
+
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
+  const value = ownHeader(headers, name);
   return Array.isArray(value) ? value[0] : value;
 }
 

@@ -4,8 +4,9 @@
  * cross-site request without a preflight the local cloud never grants). Random per start, or kept
  * in `--state-dir` (see stateDir.ts), as Jupyter does with its per-start token.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Refusal } from "./refusal";
+import { secretsEqual } from "./secretsEqual";
 
 /** 256 random bits, URL-safe. */
 export function newAdminToken(): string {
@@ -23,9 +24,7 @@ export function adminTokenRefusal(authorization: string | undefined, token: stri
     };
   }
   const m = /^Bearer (.+)$/.exec(authorization);
-  const given = Buffer.from(m ? m[1] : "");
-  const expected = Buffer.from(token);
-  if (!m || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!m || !secretsEqual(m[1], token)) {
     return {
       status: 403,
       reason:

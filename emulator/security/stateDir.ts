@@ -12,6 +12,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
   writeSync,
@@ -62,10 +63,16 @@ export function writePrivateFileAtomic(file: string, text: string): void {
   const temp = `${file}.${process.pid}.tmp`;
   const fd = openSync(temp, "w", 0o600);
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (err) {
+    // A full disk must not also keep half a copy of the state beside the file.
+    rmSync(temp, { force: true });
+    throw err;
   }
-  renameSync(temp, file);
 }

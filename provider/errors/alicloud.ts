@@ -12,7 +12,14 @@
  * where `Code` is the HTTP-style status and `Message` names the documented code. Both become the
  * same error: the documented code, the status, the request id and the operation's hint.
  */
-import { ProviderApiError, TRANSPORT_ERROR_CODES, type ErrorHints, type ProviderApiErrorInit } from "./base";
+import {
+  isTlsFailure,
+  ProviderApiError,
+  TLS_FAILURE_HINT,
+  TRANSPORT_ERROR_CODES,
+  type ErrorHints,
+  type ProviderApiErrorInit,
+} from "./base";
 
 // Kept here too: operation modules of both clouds import it from this module.
 export type { ErrorHints };
@@ -127,13 +134,14 @@ export function toAlicloudError(
       cause: err,
     });
   }
-  // SDK-side failures before any request (no credentials found, bad config): keep their code.
+  // Everything else (a TLS failure, no credentials found, bad config): keep its code.
   return new AlicloudApiError({
     operation,
     code: nodeCode ?? (name || "Error"),
-    cloudMessage: message,
-    hint:
-      nodeCode === "InvalidCredentials" || /credential|profile|cli config/i.test(message)
+    cloudMessage: transportMessage(message),
+    hint: isTlsFailure(nodeCode)
+      ? TLS_FAILURE_HINT
+      : nodeCode === "InvalidCredentials" || /credential|profile|cli config/i.test(message)
         ? "Alibaba Cloud credentials could not be loaded: set alicloud:accessKey and alicloud:secretKey, ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, or a valid alicloud:profile."
         : "The request could not be sent: see the message above.",
     cause: err,

@@ -10,8 +10,14 @@
  * that is not JSON, and `CredentialsProviderError` when the default chain finds nothing.
  */
 import type { ErrorHints } from "./alicloud";
-import { TRANSPORT_ERROR_CODES } from "./base";
-import { ProviderApiError, type ProviderApiErrorInit } from "./base";
+import {
+  isTlsFailure,
+  ProviderApiError,
+  TLS_FAILURE_CODES,
+  TLS_FAILURE_HINT,
+  TRANSPORT_ERROR_CODES,
+  type ProviderApiErrorInit,
+} from "./base";
 
 /** The name every AWS API error carries; match on it, not on the class. */
 export const AWS_API_ERROR = "AwsApiError";
@@ -39,6 +45,9 @@ const COMMON_HINTS: ErrorHints = {
     "Systems Manager is temporarily unavailable (retried without success): run again later.",
   ValidationException: "Systems Manager rejected a parameter: see its message above.",
 };
+
+/** The name of an error the SDK re-wrapped, in the wrapper's message. */
+const WRAPPED = /^AWS SDK error wrapper for (\w+)/;
 
 /** An AWS API call that failed (HTTP error, or a failure before or below HTTP). */
 export class AwsApiError extends ProviderApiError {
@@ -69,12 +78,14 @@ export function toAwsError(err: unknown, operation: string, hints: ErrorHints = 
   if (field(err, "name") === AWS_API_ERROR) return err as AwsApiError;
   const metadata = field(err, "$metadata");
   const status = num(field(metadata, "httpStatusCode"));
-  const name = str(field(err, "name")) ?? "Error";
   const message = str(field(err, "message")) ?? String(err);
   // The SDK's retry middleware re-wraps errors from another realm (jest sandboxes, a second copy
-  // of Node's modules) as "AWS SDK error wrapper for Error: connect ECONNREFUSED ...": the
-  // code then survives only in the message.
-  const nodeCode = str(field(err, "code")) ?? TRANSPORT_ERROR_CODES.find((code) => message.includes(code));
+  // of Node's modules) as "AWS SDK error wrapper for TimeoutError: socket hang up": the name
+  // and code then survive only in the message.
+  const name = WRAPPED.exec(message)?.[1] ?? str(field(err, "name")) ?? "Error";
+  const nodeCode =
+    str(field(err, "code")) ??
+    [...TRANSPORT_ERROR_CODES, ...TLS_FAILURE_CODES].find((code) => message.includes(code));
   let mapped: AwsApiError;
   if (status !== undefined) {
     mapped = new AwsApiError({
@@ -108,13 +119,14 @@ export function toAwsError(err: unknown, operation: string, hints: ErrorHints = 
       cause: err,
     });
   } else {
-    // Failures before any request: no credentials found, a bad region or endpoint.
+    // A failed TLS handshake, or failures before any request: no credentials, a bad region or endpoint.
     mapped = new AwsApiError({
       operation,
       code: nodeCode ?? name,
       cloudMessage: message,
-      hint:
-        name === "CredentialsProviderError" || /credential/i.test(message)
+      hint: isTlsFailure(nodeCode)
+        ? TLS_FAILURE_HINT
+        : name === "CredentialsProviderError" || /credential/i.test(message)
           ? "No AWS credentials were found: set aws:accessKey and aws:secretKey (stack config), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile (aws:profile / AWS_PROFILE)."
           : "The request could not be sent: see the message above.",
       cause: err,

@@ -6,6 +6,8 @@
  * one copy is not an instance of the other copy's class.
  */
 
+import { redactedCause, redactSecrets } from "./redact";
+
 /** Hints for the codes an operation documents: code -> what the user should do. */
 export type ErrorHints = Readonly<Record<string, string>>;
 
@@ -24,6 +26,30 @@ export const TRANSPORT_ERROR_CODES: readonly string[] = [
   "ENETDOWN",
   "UND_ERR_SOCKET",
 ];
+
+/**
+ * Node's codes for a failed TLS handshake: `EPROTO` (https to a plain http server), and those of
+ * a certificate it does not trust (an intercepting proxy).
+ */
+export const TLS_FAILURE_CODES: readonly string[] = [
+  "EPROTO",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+];
+
+/** True for a failed TLS handshake: one of {@link TLS_FAILURE_CODES}, or OpenSSL's `ERR_SSL_*`. */
+export function isTlsFailure(code: string | undefined): boolean {
+  return code !== undefined && (code.startsWith("ERR_SSL_") || TLS_FAILURE_CODES.includes(code));
+}
+
+/** What to do about a failed TLS handshake, for either cloud. */
+export const TLS_FAILURE_HINT =
+  "The TLS handshake failed: use http:// for an endpoint override that serves plain HTTP (the local cloud), " +
+  "and behind a proxy that intercepts TLS set NODE_EXTRA_CA_CERTS to its certificate.";
 
 /** Which cloud an API error came from. */
 export type Cloud = "alicloud" | "aws";
@@ -48,7 +74,7 @@ export interface ProviderApiErrorInit {
   transport?: boolean;
   /** Seconds the cloud asked us to wait before retrying (throttling). */
   retryAfterSeconds?: number;
-  /** The original error, kept for debugging. */
+  /** What the SDK threw, kept for debugging as a scrubbed copy (see `redact.ts`). */
   cause?: unknown;
 }
 
@@ -56,6 +82,9 @@ export interface ProviderApiErrorInit {
  * An API call that failed. Carries the code, request id, HTTP status and an actionable
  * sentence; the retry loop records `attempts` and `totalDelayMs` on the final one, and the
  * message then says how many attempts were made.
+ *
+ * Nothing it carries holds a secret: its message, hint and cause (a copy of what the SDK threw,
+ * its fields and cause chain included) lose every query string and every secret-named value.
  *
  * It prints as one line wherever it goes: the dynamic provider host logs a failed check, diff,
  * read or delete as `${err}: ${err.stack}`, so `toString()` is the name and `stack` the
@@ -87,7 +116,14 @@ export class ProviderApiError extends Error {
   totalDelayMs?: number;
   private readonly init: ProviderApiErrorInit;
 
-  constructor(init: ProviderApiErrorInit) {
+  constructor(raw: ProviderApiErrorInit) {
+    // Whatever the SDK said may quote the request URL (every parameter, passwords included).
+    const init = {
+      ...raw,
+      cloudMessage: redactSecrets(raw.cloudMessage),
+      hint: redactSecrets(raw.hint),
+      cause: redactedCause(raw.cause),
+    };
     super(formatApiErrorMessage(init), init.cause === undefined ? undefined : { cause: init.cause });
     this.init = init;
     this.stack = this.message;

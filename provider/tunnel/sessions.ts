@@ -2,15 +2,27 @@
  * The sessions behind a tunnel, started and ended by the very lifecycles of `aws.SsmSession` and
  * `alicloud.TerminalSession` (validation, retries, error messages and idempotency are theirs),
  * and the local forwarder of the package's client on top of each.
+ *
+ * Every start is journaled before its call (see journal.ts) and completed with the session's id
+ * as soon as the cloud gives it; when any later step fails, that session is ended before the
+ * error goes on. A session that fails while the tunnel is open (ended from the cloud's side, a far
+ * end that breaks the protocol) is logged in one line and replaced for new connections.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { forwardPort } from "../../client/ecs";
-import { forwardSsmPort } from "../../client/ssm";
+import { forwardSsmPort, type SsmPortForward, type SsmSessionEnd } from "../../client/ssm";
+import { alicloudClientFor, startTerminalSession } from "../clients/alicloud";
+import { listSsmSessions, resolveAwsSettings, ssmClientFor } from "../clients/aws";
+import { resolveProviderSettings, type ConfigSource } from "../config";
+import { hasErrorCode, isErrorNamed, type ResourceInitError } from "../errors/base";
+import { redactSecrets } from "../errors/redact";
 import { createSsmSessionProvider } from "../resources/ssmSession";
 import { createTerminalSessionProvider } from "../resources/terminalSession";
-import type { ConfigSource } from "../config";
+import { classify } from "../retry";
 import { TUNNEL_HOST, type TunnelSpec } from "../schemas/tunnel";
+import type { AlicloudIntent, AwsIntent, JournalRecord, SessionIntent } from "./journal";
 
 type Lifecycle = dynamic.ResourceProvider<Record<string, unknown>, Record<string, unknown>>;
 
@@ -20,31 +32,54 @@ export interface StartedSession {
   region: string;
 }
 
+/** One start, journaled from before its call until its session is ended. */
+export interface TrackedStart {
+  /** The session's id, once the cloud gave it. */
+  readonly sessionId?: string;
+  /** The cloud answered: the id completes the journal record. */
+  started(sessionId: string): void;
+  /** Ends the session (found from the record while its id is unknown), then drops the record. */
+  end(): Promise<void>;
+  /** Drops the record: the start was refused, so no session exists. */
+  forget(): void;
+}
+
+/** What a tunnel's sessions report to. */
+export interface SessionLedger {
+  /** Journals what finds a session, before the call that may create it. */
+  intend(intent: SessionIntent): TrackedStart;
+  /** One line for the engine, without secrets. */
+  log(message: string): void;
+}
+
 /** The local listener of a tunnel. */
 export interface Forwarder {
-  /** Stops listening and closes the connections (the sessions themselves are ended by `end`). */
+  /** Stops listening and closes the connections (the sessions themselves are ended by the ledger). */
   stop(): Promise<void>;
 }
 
 /** What a tunnel needs of a cloud. */
 export interface TunnelSessions {
-  /**
-   * Starts a session and listens on the tunnel's local port. `started` hears of every session,
-   * before it is used: the first, and any started later while the tunnel is open.
-   */
-  open(started: (session: StartedSession) => void): Promise<Forwarder>;
-  /** Ends a session (also one a crashed run left behind). */
-  end(session: StartedSession): Promise<void>;
+  /** Starts a session and listens on the tunnel's local port; every start goes through `ledger`. */
+  open(ledger: SessionLedger): Promise<Forwarder>;
 }
 
 /**
  * The `Reason` an SSM tunnel's sessions carry, `pulumi-sessions tunnel <project>/<stack>/<name>`,
- * so they are recognisable in the session history.
+ * so they are recognisable in the session history; with a start's marker appended, it is how a
+ * later run finds a session whose id never reached the journal.
  */
-export function tunnelReason(urn: string): string {
+export function tunnelReason(urn: string, marker?: string): string {
   const [head = "", project = "", , name = ""] = urn.split("::");
   const stack = head.split(":")[2] ?? "";
-  return `pulumi-sessions tunnel ${project}/${stack}/${name}`.slice(0, 256);
+  const tail = marker === undefined ? "" : ` #${marker}`;
+  return `pulumi-sessions tunnel ${project}/${stack}/${name}`.slice(0, 256 - tail.length) + tail;
+}
+
+/** An error's message as one line without secrets, for the engine's log. */
+export function logLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return redactSecrets(text).replace(/\s+/g, " ").trim().replace(/\.$/, "").slice(0, 300);
 }
 
 /** A lifecycle's check, throwing its failures as one message naming each field. */
@@ -55,14 +90,124 @@ async function checked(lifecycle: Lifecycle, inputs: Record<string, unknown>, fi
   return result.inputs as Record<string, unknown>;
 }
 
-/** Ends a session through its resource's delete: an ended or unknown one counts as done. */
-const ender = (lifecycle: Lifecycle) => async (s: StartedSession) => {
-  await lifecycle.delete?.(s.sessionId, { region: s.region });
-};
+/**
+ * True when the start certainly made no session: the cloud answered it with a 4xx, or nothing
+ * listened at the endpoint. Anything else (a lost answer, a timeout, an error of no known kind)
+ * may have left a session behind.
+ */
+function refused(err: unknown): boolean {
+  const failure = classify(err);
+  const status = (err as { httpStatus?: unknown } | null)?.httpStatus;
+  return failure === "unreachable" || (failure === "client" && typeof status === "number" && status < 500);
+}
+
+/**
+ * Runs the steps of one start under a journal record: whatever step fails, the session (if the
+ * start made one) is ended before the error goes on. A lifecycle whose Describe failed after the
+ * start throws a ResourceInitError that names the session.
+ */
+async function journaled<T>(
+  ledger: SessionLedger,
+  intent: SessionIntent,
+  steps: (start: TrackedStart) => Promise<T>,
+): Promise<T> {
+  const start = ledger.intend(intent);
+  try {
+    return await steps(start);
+  } catch (err) {
+    const partial = isErrorNamed(err, "ResourceInitError") ? (err as ResourceInitError) : undefined;
+    if (partial) start.started(partial.id);
+    if (start.sessionId === undefined && refused(err)) {
+      start.forget();
+      throw err;
+    }
+    const ended = await start.end().then(
+      () => true,
+      (e: unknown) => {
+        // The record stays: the tunnel's close, or the next run, ends it.
+        ledger.log(`could not end the session of a failed start: ${logLine(e)}`);
+        return false;
+      },
+    );
+    if (!partial) throw err;
+    // Not the lifecycle's partial-create error itself: its `properties` hold the session's token and URL.
+    const what = ended ? "the tunnel ended that session" : "that session stays journaled, to be ended later";
+    throw new Error(`${partial.message.replace(/\.$/, "")}; ${what}.`, { cause: partial.cause });
+  }
+}
 
 async function configured(lifecycle: Lifecycle, config: ConfigSource): Promise<Lifecycle> {
   await lifecycle.configure?.({ config } as unknown as dynamic.ConfigureRequest);
   return lifecycle;
+}
+
+/** Ends a session through its resource's delete: an ended or unknown one counts as done. */
+async function endById(lifecycle: Lifecycle, sessionId: string, region: string): Promise<string[]> {
+  await lifecycle.delete?.(sessionId, { region });
+  return [sessionId];
+}
+
+/** StartSession has no client token: the marker in the `Reason` is what names the session. */
+async function endAwsIntent(config: ConfigSource, region: string, intent: AwsIntent): Promise<string[]> {
+  const lifecycle = await configured(createSsmSessionProvider(), config);
+  const client = ssmClientFor(resolveAwsSettings(config, process.env), region);
+  const ended: string[] = [];
+  for await (const s of listSsmSessions(client, "Active", [{ key: "Target", value: intent.target }])) {
+    if (s.reason === intent.reason) ended.push(...(await endById(lifecycle, s.sessionId, region)));
+  }
+  return ended;
+}
+
+/** A URL of StartTerminalSession opens new connections for 10 minutes. */
+const ECS_URL_VALID_MS = 10 * 60_000;
+/** Start a fresh session for new connections a minute before the URL expires. */
+const ECS_URL_RENEW_MS = ECS_URL_VALID_MS - 60_000;
+/** Codes of a repeated start that mean no session can exist for it. */
+const NO_SUCH_INSTANCE = ["InvalidInstance.NotFound", "InvalidRegionId.NotFound"];
+
+/** StartTerminalSession again with the same ClientToken: the cloud answers with the session it made. */
+async function endAlicloudIntent(
+  config: ConfigSource,
+  region: string,
+  intent: AlicloudIntent,
+  startedAt: string,
+): Promise<string[]> {
+  // A session this start made was never connected: once its URL has expired, nobody can.
+  if (Date.now() - Date.parse(startedAt) >= ECS_URL_VALID_MS) return [];
+  const client = alicloudClientFor(resolveProviderSettings(config, process.env), "ecs", region);
+  let sessionId: string;
+  try {
+    ({ sessionId } = await startTerminalSession(client, { regionId: region, ...intent }));
+  } catch (err) {
+    if (hasErrorCode(err, ...NO_SUCH_INSTANCE)) return [];
+    throw err;
+  }
+  return endById(await configured(createTerminalSessionProvider(), config), sessionId, region);
+}
+
+/**
+ * Ends the session a journal record points to, whichever cloud's: by its id, else found from what
+ * was journaled before the start. Resolves with the ids of the sessions ended (none: there was none).
+ */
+export async function endRecorded(record: JournalRecord, config: ConfigSource): Promise<string[]> {
+  const aws = record.cloud === "aws";
+  if (record.sessionId !== undefined) {
+    const lifecycle = aws ? createSsmSessionProvider() : createTerminalSessionProvider();
+    return endById(await configured(lifecycle, config), record.sessionId, record.region);
+  }
+  return aws
+    ? endAwsIntent(config, record.region, record.intent!)
+    : endAlicloudIntent(config, record.region, record.intent!, record.startedAt);
+}
+
+/** Waits before each attempt to replace a failed SSM session; after the last, the tunnel stays closed. */
+const REOPEN_DELAYS_MS = [0, 1_000, 5_000, 15_000];
+/** A session that served this long starts the count of replacements afresh. */
+const SERVED_MS = 60_000;
+
+function endedBecause(end: SsmSessionEnd): string {
+  const said = end.closeReason ? `: ${logLine(end.closeReason)}` : "";
+  return `was ended by the ${end.closedBy}${said}`;
 }
 
 function awsSessions(
@@ -71,43 +216,105 @@ function awsSessions(
   urn: string,
 ): TunnelSessions {
   const t = spec.inputs;
-  return {
-    end: ender(lifecycle),
-    async open(started) {
-      const inputs = await checked(
-        lifecycle,
-        {
-          region: t.region,
-          target: t.target,
-          documentName: t.remoteHost
-            ? "AWS-StartPortForwardingSessionToRemoteHost"
-            : "AWS-StartPortForwardingSession",
-          parameters: {
-            portNumber: [String(t.remotePort)],
-            localPortNumber: [String(t.localPort)],
-            ...(t.remoteHost ? { host: [t.remoteHost] } : {}),
-          },
-          reason: tunnelReason(urn),
+  const documentName = t.remoteHost
+    ? "AWS-StartPortForwardingSessionToRemoteHost"
+    : "AWS-StartPortForwardingSession";
+
+  interface Open {
+    start: TrackedStart;
+    sessionId: string;
+    forward: SsmPortForward;
+    openedAt: number;
+  }
+  const connect = async (ledger: SessionLedger): Promise<Open> => {
+    const marker = randomBytes(6).toString("hex");
+    const inputs = await checked(
+      lifecycle,
+      {
+        region: t.region,
+        target: t.target,
+        documentName,
+        parameters: {
+          portNumber: [String(t.remotePort)],
+          localPortNumber: [String(t.localPort)],
+          ...(t.remoteHost ? { host: [t.remoteHost] } : {}),
         },
-        "awsTunnel",
-      );
-      const { id, outs = {} } = await lifecycle.create(inputs);
-      started({ sessionId: id, region: String(outs.region) });
-      const forward = await forwardSsmPort(
-        { streamUrl: String(outs.streamUrl), tokenValue: String(outs.tokenValue) },
-        { port: t.localPort, host: TUNNEL_HOST },
-      );
+        reason: tunnelReason(urn, marker),
+      },
+      "awsTunnel",
+    );
+    const intent: AwsIntent = { target: t.target, documentName, reason: String(inputs.reason) };
+    return journaled(
+      ledger,
+      { cloud: "aws", region: String(inputs.region), marker, intent },
+      async (start) => {
+        const { id, outs = {} } = await lifecycle.create(inputs);
+        start.started(id);
+        const forward = await forwardSsmPort(
+          { streamUrl: String(outs.streamUrl), tokenValue: String(outs.tokenValue) },
+          { port: t.localPort, host: TUNNEL_HOST },
+        );
+        return { start, sessionId: id, forward, openedAt: Date.now() };
+      },
+    );
+  };
+
+  return {
+    async open(ledger) {
+      let current: Open | undefined = await connect(ledger);
+      const closing = new AbortController();
+      let reopening: Promise<void> | undefined;
+      let attempts = 0;
+
+      const replace = async (failed: Open, why: string) => {
+        current = undefined;
+        ledger.log(`session ${failed.sessionId} ${why}; opening a fresh session for new connections`);
+        await failed.start.end().catch((e: unknown) => {
+          ledger.log(`could not end session ${failed.sessionId}: ${logLine(e)}`);
+        });
+        if (Date.now() - failed.openedAt >= SERVED_MS) attempts = 0;
+        while (attempts < REOPEN_DELAYS_MS.length) {
+          await sleep(REOPEN_DELAYS_MS[attempts++], undefined, { signal: closing.signal });
+          try {
+            watch(await connect(ledger));
+            return;
+          } catch (err) {
+            ledger.log(`could not open a fresh session: ${logLine(err)}`);
+          }
+          if (closing.signal.aborted) return;
+        }
+        ledger.log(
+          `the tunnel stays closed until the next command: ${attempts} fresh sessions in a row ` +
+            "failed to start or ended within a minute",
+        );
+      };
+      const watch = (open: Open) => {
+        current = open;
+        void open.forward.done
+          .then(
+            (end) => endedBecause(end),
+            (err: unknown) => `failed: ${logLine(err)}`,
+          )
+          .then((why) => {
+            if (closing.signal.aborted) return;
+            reopening = replace(open, why)
+              .catch(() => undefined) // aborted by the tunnel's close
+              .finally(() => (reopening = undefined));
+          });
+      };
+      watch(current);
+
       return {
         stop: async () => {
-          await forward.close();
+          closing.abort();
+          // A start in flight must have its record completed before the ledger ends them all.
+          await reopening;
+          await current?.forward.close();
         },
       };
     },
   };
 }
-
-/** A URL of StartTerminalSession opens new connections for 10 minutes; start a fresh session before. */
-const ECS_URL_LIFETIME_MS = 9 * 60_000;
 
 function alicloudSessions(
   spec: Extract<TunnelSpec, { cloud: "alicloud" }>,
@@ -115,7 +322,10 @@ function alicloudSessions(
   now: () => number,
 ): TunnelSessions {
   const t = spec.inputs;
-  const start = async () => {
+
+  const start = async (ledger: SessionLedger) => {
+    // One token per start: a repeated token would return the earlier (expired) session.
+    const clientToken = randomUUID();
     const inputs = await checked(
       lifecycle,
       {
@@ -124,35 +334,61 @@ function alicloudSessions(
         portNumber: t.portNumber,
         targetServer: t.targetServer,
         connectionType: t.connectionType,
-        // One token per start: a repeated token would return the earlier (expired) session.
-        clientToken: randomUUID(),
+        clientToken,
       },
       "alicloudTunnel",
     );
-    const { id, outs = {} } = await lifecycle.create(inputs);
-    return { sessionId: id, region: String(outs.region), url: String(outs.webSocketUrl), at: now() };
+    const intent: AlicloudIntent = {
+      instanceIds: [t.instanceId],
+      portNumber: t.portNumber,
+      targetServer: t.targetServer,
+      connectionType: t.connectionType,
+      clientToken,
+    };
+    const region = String(inputs.region);
+    return journaled(ledger, { cloud: "alicloud", region, marker: clientToken, intent }, async (tracked) => {
+      const { id, outs = {} } = await lifecycle.create(inputs);
+      tracked.started(id);
+      return { sessionId: id, url: String(outs.webSocketUrl), at: now() };
+    });
   };
+
   return {
-    end: ender(lifecycle),
-    async open(started) {
-      let current = await start();
-      started(current);
+    async open(ledger) {
+      let current = await start(ledger);
+      // Set when a connection failed: the session may be gone, so new connections get a fresh one.
+      let failed = false;
       // Sessions whose URL aged stay up until the tunnel closes: their connections live on.
       let renewing: Promise<void> | undefined;
       const urlFor = async () => {
-        if (now() - current.at >= ECS_URL_LIFETIME_MS) {
-          renewing ??= start()
+        if (failed || now() - current.at >= ECS_URL_RENEW_MS) {
+          renewing ??= start(ledger)
             .then((next) => {
-              started(next);
               current = next;
+              failed = false;
             })
             .finally(() => (renewing = undefined));
           await renewing;
         }
         return current.url;
       };
-      const forward = await forwardPort(urlFor, { localPort: t.localPort, host: TUNNEL_HOST });
-      return { stop: () => forward.close() };
+      const forward = await forwardPort(urlFor, {
+        localPort: t.localPort,
+        host: TUNNEL_HOST,
+        onConnectionError: (err) => {
+          ledger.log(
+            `a connection through session ${current.sessionId} failed: ${logLine(err)}; ` +
+              "new connections get a fresh session",
+          );
+          failed = true;
+        },
+      });
+      return {
+        stop: async () => {
+          await forward.close();
+          await renewing?.catch(() => undefined);
+        },
+      };
     },
   };
 }

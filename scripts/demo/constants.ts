@@ -1,14 +1,10 @@
 /**
- * The demo's fixed names and local-only secrets, in one place: the local cloud's inventory and
- * keys, the stack config the demo sets, and the demo database's accounts.
+ * The demo's fixed names, in one place: the local cloud's inventory, the stack config the demo
+ * sets and the demo database's accounts. Keys and passwords are made at every run (secrets.ts).
  */
 import type { LocalCloudConfigInput } from "../../emulator/config";
+import type { DemoSecrets } from "./secrets";
 
-export const DEMO_ALICLOUD_KEY = {
-  accessKeyId: "LTAIdemo000000000001",
-  accessKeySecret: "demo-alicloud-secret",
-};
-export const DEMO_AWS_KEY = { accessKeyId: "AKIADEMO000000000001", accessKeySecret: "demo-aws-secret" };
 export const DEMO_REGION = { alicloud: "cn-hangzhou", aws: "us-east-1" };
 export const DEMO_INSTANCES = {
   command: "i-demo000000000000001",
@@ -17,21 +13,14 @@ export const DEMO_INSTANCES = {
   ssmTarget: "i-0123456789abcdef0",
   database: "rm-demo000000000001",
 };
-export const DEMO_DB = {
-  opsUser: "demo_ops",
-  opsPassword: "demo-ops-password",
-  appUser: "demo_app",
-  appPassword: "demo-app-password",
-  ignoredUser: "demo_replicator",
-  ignoredPassword: "demo-replicator-password",
-};
+export const DEMO_DB_USERS = { ops: "demo_ops", app: "demo_app", ignored: "demo_replicator" };
 
 /** The local cloud's configuration; the database instance only when a MariaDB port is given. */
-export function localCloudConfig(mariadbPort?: number): LocalCloudConfigInput {
+export function localCloudConfig(secrets: DemoSecrets, mariadbPort?: number): LocalCloudConfigInput {
   return {
     // Any free port: the demo must not collide with a local cloud the user runs on the default one.
     port: 0,
-    credentials: [DEMO_ALICLOUD_KEY, DEMO_AWS_KEY],
+    credentials: [secrets.alicloud, secrets.aws],
     ecs: {
       instances: [DEMO_INSTANCES.command, DEMO_INSTANCES.forward, DEMO_INSTANCES.revoke].map(
         (instanceId) => ({
@@ -51,6 +40,7 @@ export function localCloudConfig(mariadbPort?: number): LocalCloudConfigInput {
 
 /** Stack config for the demo project: `[key, value, secret]`. */
 export function stackConfig(
+  secrets: DemoSecrets,
   cloudUrl: string,
   echoPort: number,
   tunnelEchoPort: number,
@@ -59,11 +49,11 @@ export function stackConfig(
   const config: [string, string, boolean][] = [
     ["sessions:localCloud", cloudUrl, false],
     ["alicloud:region", DEMO_REGION.alicloud, false],
-    ["alicloud:accessKey", DEMO_ALICLOUD_KEY.accessKeyId, false],
-    ["alicloud:secretKey", DEMO_ALICLOUD_KEY.accessKeySecret, true],
+    ["alicloud:accessKey", secrets.alicloud.accessKeyId, false],
+    ["alicloud:secretKey", secrets.alicloud.accessKeySecret, true],
     ["aws:region", DEMO_REGION.aws, false],
-    ["aws:accessKey", DEMO_AWS_KEY.accessKeyId, false],
-    ["aws:secretKey", DEMO_AWS_KEY.accessKeySecret, true],
+    ["aws:accessKey", secrets.aws.accessKeyId, false],
+    ["aws:secretKey", secrets.aws.accessKeySecret, true],
     ["demo:instanceId", DEMO_INSTANCES.command, false],
     ["demo:forwardInstanceId", DEMO_INSTANCES.forward, false],
     ["demo:revokeInstanceId", DEMO_INSTANCES.revoke, false],
@@ -75,9 +65,9 @@ export function stackConfig(
   if (withDatabase) {
     config.push(
       ["demo:dbInstanceId", DEMO_INSTANCES.database, false],
-      ["demo:dbUser", DEMO_DB.opsUser, false],
-      ["demo:dbPassword", DEMO_DB.opsPassword, true],
-      ["demo:dbIgnoredUser", DEMO_DB.ignoredUser, false],
+      ["demo:dbUser", DEMO_DB_USERS.ops, false],
+      ["demo:dbPassword", secrets.db.opsPassword, true],
+      ["demo:dbIgnoredUser", DEMO_DB_USERS.ignored, false],
     );
   }
   return config;

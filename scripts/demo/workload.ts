@@ -1,5 +1,7 @@
 /**
- * What the demo needs around its program, outside Pulumi:
+ * What the demo needs around its program, outside Pulumi. The run's keys and passwords are read
+ * from the file `DEMO_SECRETS_FILE` names (never from the command line, never printed).
+ *   secrets <file>  makes the run's keys and passwords (a new file, its owner alone reads it).
  *   cloud-config <file> [mariadbPort]  writes the local cloud's configuration.
  *   stack-config <cloudUrl> <echoPort> <tunnelEchoPort> <withDatabase>  prints
  *     `key<TAB>value<TAB>secret` lines.
@@ -11,26 +13,29 @@
  *   stray <cloudUrl> <idsFile>  starts sessions "by other people" on the instance the revocation
  *     covers (two as `dev`, one as `oncall`); prints them and records their ids.
  *   end-stray <cloudUrl> <idsFile>  ends those still live (the one the revocation spared).
- *   db <host> <port> <adminUser> <adminPassword> <reportFile>  creates the demo's database
- *     accounts, opens sessions as `app` (to be killed) and as `replicator` (ignored), and
- *     holds them until SIGTERM, then writes which ones the kill task ended to <reportFile>.
+ *   db <host> <port> <reportFile>  creates the demo's database accounts (as the server's admin,
+ *     `MARIADB_ADMIN_USER` / `MARIADB_ADMIN_PASSWORD`), opens sessions as `app` (to be killed)
+ *     and as `replicator` (ignored), and holds them until SIGTERM, then writes which ones the kill
+ *     task ended to <reportFile>.
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
 import mysql from "mysql2/promise";
 import { AdminClient } from "../../emulator/admin/client";
 import { callRpc, openApiClient } from "../../emulator/testing/alibaba";
-import {
-  DEMO_ALICLOUD_KEY,
-  DEMO_DB,
-  DEMO_INSTANCES,
-  DEMO_REGION,
-  localCloudConfig,
-  stackConfig,
-} from "./constants";
+import { DEMO_DB_USERS, DEMO_INSTANCES, DEMO_REGION, localCloudConfig, stackConfig } from "./constants";
+import { readDemoSecrets, writeDemoSecrets, type DemoSecrets } from "./secrets";
+
+function fromEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+const secrets = (): DemoSecrets => readDemoSecrets(fromEnv("DEMO_SECRETS_FILE"));
 
 function strayClient(cloudUrl: string) {
-  return openApiClient({ endpoint: new URL(cloudUrl).host }, DEMO_ALICLOUD_KEY);
+  return openApiClient({ endpoint: new URL(cloudUrl).host }, secrets().alicloud);
 }
 
 async function stray(cloudUrl: string, idsFile: string): Promise<void> {
@@ -81,12 +86,18 @@ function echo(port: number, logFile: string): void {
   process.on("SIGTERM", () => process.exit(0));
 }
 
-async function db(host: string, port: number, adminUser: string, adminPassword: string, report: string) {
-  const admin = await mysql.createConnection({ host, port, user: adminUser, password: adminPassword });
+async function db(host: string, port: number, report: string) {
+  const { db: passwords } = secrets();
+  const admin = await mysql.createConnection({
+    host,
+    port,
+    user: fromEnv("MARIADB_ADMIN_USER"),
+    password: fromEnv("MARIADB_ADMIN_PASSWORD"),
+  });
   for (const [user, password, grants] of [
-    [DEMO_DB.opsUser, DEMO_DB.opsPassword, "PROCESS, CONNECTION ADMIN"],
-    [DEMO_DB.appUser, DEMO_DB.appPassword, "USAGE"],
-    [DEMO_DB.ignoredUser, DEMO_DB.ignoredPassword, "USAGE"],
+    [DEMO_DB_USERS.ops, passwords.opsPassword, "PROCESS, CONNECTION ADMIN"],
+    [DEMO_DB_USERS.app, passwords.appPassword, "USAGE"],
+    [DEMO_DB_USERS.ignored, passwords.ignoredPassword, "USAGE"],
   ]) {
     await admin.query(`CREATE OR REPLACE USER '${user}'@'%' IDENTIFIED BY '${password}'`);
     await admin.query(`GRANT ${grants} ON *.* TO '${user}'@'%'`);
@@ -98,19 +109,19 @@ async function db(host: string, port: number, adminUser: string, adminPassword: 
     connection.on("error", () => undefined);
     return connection;
   };
-  const apps = await Promise.all([1, 2, 3].map(() => open(DEMO_DB.appUser, DEMO_DB.appPassword)));
-  const ignored = await open(DEMO_DB.ignoredUser, DEMO_DB.ignoredPassword);
+  const apps = await Promise.all([1, 2, 3].map(() => open(DEMO_DB_USERS.app, passwords.appPassword)));
+  const ignored = await open(DEMO_DB_USERS.ignored, passwords.ignoredPassword);
   const alive = async (c: mysql.Connection) =>
     c.query("SELECT 1").then(
       () => true,
       () => false,
     );
-  console.log(`  opened 3 sessions as ${DEMO_DB.appUser} and 1 as ${DEMO_DB.ignoredUser}`);
+  console.log(`  opened 3 sessions as ${DEMO_DB_USERS.app} and 1 as ${DEMO_DB_USERS.ignored}`);
   process.on("SIGTERM", async () => {
     const appAlive = await Promise.all(apps.map(alive));
     const lines = [
-      `${appAlive.filter((a) => !a).length} of 3 ${DEMO_DB.appUser} sessions were killed`,
-      `the ${DEMO_DB.ignoredUser} session (ignored user) is ${(await alive(ignored)) ? "still alive" : "dead"}`,
+      `${appAlive.filter((a) => !a).length} of 3 ${DEMO_DB_USERS.app} sessions were killed`,
+      `the ${DEMO_DB_USERS.ignored} session (ignored user) is ${(await alive(ignored)) ? "still alive" : "dead"}`,
     ];
     fs.writeFileSync(report, `${lines.join("\n")}\n`);
     process.exit(0);
@@ -121,14 +132,18 @@ async function db(host: string, port: number, adminUser: string, adminPassword: 
 
 async function main([command, ...args]: string[]): Promise<void> {
   switch (command) {
+    case "secrets":
+      return writeDemoSecrets(args[0]);
     case "cloud-config":
       fs.writeFileSync(
         args[0],
-        JSON.stringify(localCloudConfig(args[1] ? Number(args[1]) : undefined), null, 2),
+        JSON.stringify(localCloudConfig(secrets(), args[1] ? Number(args[1]) : undefined), null, 2),
+        { mode: 0o600 },
       );
       return;
     case "stack-config":
       for (const [key, value, secret] of stackConfig(
+        secrets(),
         args[0],
         Number(args[1]),
         Number(args[2]),
@@ -146,9 +161,9 @@ async function main([command, ...args]: string[]): Promise<void> {
     case "live":
       return live(args[0]);
     case "db":
-      return db(args[0], Number(args[1]), args[2], args[3], args[4]);
+      return db(args[0], Number(args[1]), args[2]);
     default:
-      throw new Error("usage: workload cloud-config|stack-config|echo|stray|end-stray|live|db ...");
+      throw new Error("usage: workload secrets|cloud-config|stack-config|echo|stray|end-stray|live|db ...");
   }
 }
 

@@ -124,8 +124,10 @@ afterAll(async () => {
 /** The SSM sessions the tunnel started during the last command (they carry its reason). */
 async function tunnelStarts(): Promise<number> {
   const starts = (await admin.requests()).filter((r) => r.service === "ssm" && r.action === "StartSession");
-  const reason = `pulumi-sessions tunnel yaml-every-type/${stack.stackName}/tunnel`;
-  return starts.filter((r) => r.params?.Reason === reason).length;
+  const reason = new RegExp(
+    `^pulumi-sessions tunnel yaml-every-type/${stack.stackName}/tunnel #[0-9a-f]{12}$`,
+  );
+  return starts.filter((r) => typeof r.params?.Reason === "string" && reason.test(r.params.Reason)).length;
 }
 
 /** Sends a line through the tunnel and reads it back; false while nothing answers. */

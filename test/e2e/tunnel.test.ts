@@ -297,8 +297,8 @@ describe("when things go wrong (aws)", () => {
       process.kill(record.pid, "SIGKILL");
       await up.exited;
       const state = (await admin.sessions()) as { ssm: Array<{ sessionId: string; reason?: string }> };
-      expect(state.ssm.find((s) => s.sessionId === sessionId)?.reason).toBe(
-        `pulumi-sessions tunnel ${stack.projectName}/${stack.stackName}/db`,
+      expect(state.ssm.find((s) => s.sessionId === sessionId)?.reason).toMatch(
+        new RegExp(`^pulumi-sessions tunnel ${stack.projectName}/${stack.stackName}/db #[0-9a-f]{12}$`),
       );
       expect(await liveSessions()).toEqual([`ssm ${sessionId}`]);
       await stack.pulumi(["cancel", "--yes"], { allowFailure: true });

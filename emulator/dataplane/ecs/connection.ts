@@ -14,9 +14,18 @@
  *   a malformed frame              status 5 "ProcessDataError" 4400 the rule broken   Failed MessageFormatInvalid
  *   the target cannot be reached   status 5 "OpenChannelFailed" 1011 "DeliveryTimeout" Failed DeliveryTimeout
  *   the local cloud stops          status 5 "Exit"             1001 "Exit"            Disconnected AgentSocketClosed
+ *   too many connections at once   status 2 + reason           4003 reason            Failed ConnectionCountExceedLimit
+ *   serving it failed unexpectedly status 5 "InternalError"    1011 "InternalError"   Failed InternalError
+ *
+ * Back-pressure both ways: the far end's output pauses while the WebSocket holds more than the
+ * high-water mark the client has not taken (and while the bandwidth limit holds output back);
+ * reading the WebSocket pauses while the far end's input is full (and while input is over the
+ * bandwidth). The protocol has no acknowledgements, so TCP carries the pause to the client.
  */
 import { randomBytes } from "node:crypto";
 import { WebSocket, type RawData } from "ws";
+import { contained, logFailure } from "../failures";
+import { WebSocketOutflow, type WaterMarks } from "../outflow";
 import { openPipe, openTerminal, type Pipe, type TerminalPipe } from "../pipes";
 import type { TokenBucket } from "../tokenBucket";
 import type { ChannelSpec, ChannelState } from "../types";
@@ -40,6 +49,14 @@ export interface EcsChannel {
   rate?: number;
   down?: TokenBucket;
   up?: TokenBucket;
+}
+
+/** One connection's bounds (docs/protocols/ecs.md lists them). */
+export interface EcsConnectionLimits {
+  /** Live connections per session: one more is refused (ConnectionCountExceedLimit). */
+  maxConnectionsPerSession: number;
+  /** Bytes queued towards the client above which the far end's output pauses. */
+  sendMarks: WaterMarks;
 }
 
 /** Port forwarding sends at most 2048 B per frame, shells 1024 B (as the agent does). */
@@ -66,51 +83,75 @@ export class EcsConnection {
   private held = 0;
   /** The client said its side is done (close message): the end that follows is its doing. */
   private clientEnded = false;
+  private readonly outflow: WebSocketOutflow;
+  /** Why the far end's output is paused (bandwidth, a client behind) and why reading the WebSocket is. */
+  private readonly sourcePausedBy = new Set<"bandwidth" | "client">();
+  private readonly intakePausedBy = new Set<"bandwidth" | "target">();
 
   constructor(
     private readonly channel: EcsChannel,
     private readonly ws: WebSocket,
     private readonly idleTimeoutMs: number,
+    private readonly limits: EcsConnectionLimits,
     private readonly onFinished: (c: EcsConnection) => void,
-  ) {}
+  ) {
+    this.outflow = new WebSocketOutflow(ws, limits.sendMarks, {
+      onFull: this.guarded(() => this.pauseSource("client")),
+      onDrained: this.guarded(() => this.resumeSource("client")),
+    });
+  }
 
   start(): void {
     const { spec } = this.channel;
     this.report("Connecting");
-    const refusal = spec.admit?.();
+    const refusal =
+      this.channel.connections.size > this.limits.maxConnectionsPerSession
+        ? "ConnectionCountExceedLimit"
+        : spec.admit?.();
     if (refusal !== undefined) {
       this.sendStatus(STATUS_CODES.connectFailed, refusal);
       this.finish("Failed", refusal, 4003, refusal);
       return;
     }
-    this.ws.on("message", (data: RawData, isBinary: boolean) => this.fromClient(data, isBinary));
-    this.ws.on("close", () => this.finish("Disconnected", "ClientClosed"));
+    this.ws.on(
+      "message",
+      this.guarded((data: RawData, isBinary: boolean) => this.fromClient(data, isBinary)),
+    );
+    this.ws.on(
+      "close",
+      this.guarded(() => this.finish("Disconnected", "ClientClosed")),
+    );
     // `ws` reports broken WebSocket framing (bad opcode, oversized message) as an error.
-    this.ws.on("error", (err: Error & { code?: string }) =>
-      err.code?.startsWith("WS_ERR_")
-        ? this.finish("Failed", "MessageFormatInvalid")
-        : this.finish("Disconnected", "ClientClosed"),
+    this.ws.on(
+      "error",
+      this.guarded((err: Error & { code?: string }) =>
+        err.code?.startsWith("WS_ERR_")
+          ? this.finish("Failed", "MessageFormatInvalid")
+          : this.finish("Disconnected", "ClientClosed"),
+      ),
     );
     const events = {
-      onReady: () => {
+      onReady: this.guarded(() => {
         if (this.finished) return;
         this.report("Connected");
         const rate = this.channel.rate;
         if (rate !== undefined && rate >= MIN_ANNOUNCED_RATE)
           this.send(MESSAGE_TYPES.status, sendRatePayload(rate));
         this.touch();
-      },
-      onData: (chunk: Buffer) => this.toClient(chunk),
-      onEnd: (exitCode: number | null) =>
+      }),
+      onData: this.guarded((chunk: Buffer) => this.toClient(chunk)),
+      onEnd: this.guarded((exitCode: number | null) =>
         this.afterOutput(() => {
           this.sendStatus(STATUS_CODES.closed, "Exit");
           const why = spec.mode.kind === "port" || exitCode === null ? "Exit" : `exit-status:${exitCode}`;
           this.finish("Disconnected", this.clientEnded ? "ClientClosed" : "AgentSocketClosed", 1000, why);
         }),
-      onError: () => {
+      ),
+      onError: this.guarded(() => {
         this.sendStatus(STATUS_CODES.closed, "OpenChannelFailed");
         this.finish("Failed", "DeliveryTimeout", 1011, "DeliveryTimeout");
-      },
+      }),
+      onDrain: this.guarded(() => this.resumeIntake("target")),
     };
     const { mode } = spec;
     if (mode.kind === "port") {
@@ -140,6 +181,16 @@ export class EcsConnection {
     this.finish("Disconnected", "AgentSocketClosed", 1001, "Exit");
   }
 
+  /**
+   * Something failed that no rule of the protocol explains: this connection ends (status 5
+   * "InternalError", which the official client prints, then close 1011) and the failure is logged.
+   */
+  fail(err: unknown): void {
+    logFailure(`ECS session ${this.channel.spec.sessionId} connection ${this.id}`, err);
+    this.sendStatus(STATUS_CODES.closed, "InternalError");
+    this.finish("Failed", "InternalError", 1011, "InternalError");
+  }
+
   private fromClient(data: RawData, isBinary: boolean): void {
     if (this.finished) return;
     if (!isBinary) {
@@ -159,8 +210,8 @@ export class EcsConnection {
     this.throttleInput(buf.length);
     switch (frame.type) {
       case MESSAGE_TYPES.input:
-        // An empty input frame is the client's keep-alive.
-        if (frame.payload.length > 0) this.pipe?.write(frame.payload);
+        // An empty input frame is the client's keep-alive. A full far end stops the reading.
+        if (frame.payload.length > 0 && this.pipe?.write(frame.payload) === false) this.pauseIntake("target");
         return;
       case MESSAGE_TYPES.setSize: {
         if (!this.terminal) return; // port forwarding has no terminal
@@ -212,53 +263,88 @@ export class EcsConnection {
     }
     const due = Date.now() + wait;
     this.held++;
-    this.pipe?.pause();
-    this.outbound = this.outbound
-      .then(() => new Promise<void>((r) => setTimeout(r, Math.max(0, due - Date.now()))))
-      .then(() => {
-        this.send(MESSAGE_TYPES.output, piece);
-        this.touch();
-        if (--this.held === 0 && !this.finished) this.pipe?.resume();
-      });
+    this.pauseSource("bandwidth");
+    this.afterOutput(async () => {
+      await new Promise<void>((r) => setTimeout(r, Math.max(0, due - Date.now())));
+      this.send(MESSAGE_TYPES.output, piece);
+      this.touch();
+      if (--this.held === 0) this.resumeSource("bandwidth");
+    });
   }
 
   private send(type: number, payload: Buffer): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(encodeFrame(type, this.sequence++, payload), { binary: true });
+    this.outflow.send(encodeFrame(type, this.sequence++, payload));
   }
 
   private sendStatus(code: number, reason: string): void {
     if (!this.finished) this.send(MESSAGE_TYPES.status, statusPayload(code, reason));
   }
 
-  /** Runs `fn` once the output held back by the bandwidth limit has been sent. */
-  private afterOutput(fn: () => void): void {
-    this.outbound = this.outbound.then(fn);
+  /** Runs `fn` once the output held back by the bandwidth limit has been sent; a failure ends this connection. */
+  private afterOutput(fn: () => void | Promise<void>): void {
+    this.outbound = this.outbound.then(fn).catch((err: unknown) => this.fail(err));
+  }
+
+  private pauseSource(why: "bandwidth" | "client"): void {
+    this.sourcePausedBy.add(why);
+    this.pipe?.pause();
+  }
+
+  private resumeSource(why: "bandwidth" | "client"): void {
+    if (this.sourcePausedBy.delete(why) && this.sourcePausedBy.size === 0 && !this.finished)
+      this.pipe?.resume();
+  }
+
+  private pauseIntake(why: "bandwidth" | "target"): void {
+    this.intakePausedBy.add(why);
+    this.ws.pause();
+  }
+
+  private resumeIntake(why: "bandwidth" | "target"): void {
+    if (this.intakePausedBy.delete(why) && this.intakePausedBy.size === 0 && !this.finished) this.ws.resume();
   }
 
   /** Input over the bandwidth: stop reading the WebSocket until the bucket refills. */
   private throttleInput(bytes: number): void {
     const wait = this.channel.up?.take(bytes) ?? 0;
     if (wait === 0 || this.finished) return;
-    this.ws.pause();
-    setTimeout(() => {
-      if (!this.finished) this.ws.resume();
-    }, wait).unref();
+    this.pauseIntake("bandwidth");
+    setTimeout(
+      this.guarded(() => this.resumeIntake("bandwidth")),
+      wait,
+    ).unref();
   }
 
   /** Any data either way restarts the idle countdown. */
   private touch(): void {
     if (this.finished) return;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.sendStatus(STATUS_CODES.closed, "AgentTimeout");
-      this.finish("Disconnected", "DeliveryTimeout", 4001, "IdleTimeout");
-    }, this.idleTimeoutMs);
+    this.idleTimer = setTimeout(
+      this.guarded(() => {
+        this.sendStatus(STATUS_CODES.closed, "AgentTimeout");
+        this.finish("Disconnected", "DeliveryTimeout", 4001, "IdleTimeout");
+      }),
+      this.idleTimeoutMs,
+    );
     this.idleTimer.unref();
   }
 
+  /** Listener and timer callbacks: what they throw ends this connection, never the process. */
+  private guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return contained(
+      () => `ECS session ${this.channel.spec.sessionId} connection ${this.id}`,
+      fn,
+      (err) => this.fail(err),
+    );
+  }
+
+  /** The backend hears of the change; a failure there is logged, and the connection goes on ending. */
   private report(state: ChannelState, reason?: string): void {
-    this.channel.spec.onConnectionState(this.id, state, reason);
+    try {
+      this.channel.spec.onConnectionState(this.id, state, reason);
+    } catch (err) {
+      logFailure(`ECS session ${this.channel.spec.sessionId} connection ${this.id}`, err);
+    }
   }
 
   private finish(state: ChannelState, reason: string, closeCode?: number, why?: string): void {

@@ -12,8 +12,11 @@
  *   403 InvalidToken                wrong or missing token
  *   410 SessionEnded                the session was ended (EndTerminalSession)
  *   410 WebSocketUrl.Expired        the URL is older than 10 minutes (live connections go on)
- * Each refusal on a known session is recorded as a Failed connection (ClosedReason TokenInvalid,
- * SessionEnded or WebSocketUrlExpired), so DescribeTerminalSessions shows the attempt.
+ *   500 InternalError               accepting the connection failed unexpectedly (logged)
+ * The token is checked first, in constant time, and a wrong one leaves no trace: anybody can knock,
+ * and a knock must not grow the session's records (nor rewrite the state file). A refusal with
+ * the right token (ended, expired) is recorded as a Failed connection (ClosedReason SessionEnded or
+ * WebSocketUrlExpired), so DescribeTerminalSessions shows the attempt.
  *
  * Bandwidth: when the spec sets `bandwidthBytesPerSec` (ECS: 200 KB/s), each direction of a
  * session is a token bucket (one second of burst) shared by its connections; the client is told
@@ -22,11 +25,15 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { Clock } from "../../clock";
+import { secretsEqual } from "../../security/secretsEqual";
+import { logFailure } from "../failures";
+import { DEFAULT_SEND_MARKS } from "../outflow";
 import { TokenBucket } from "../tokenBucket";
 import type { ChannelSpec, DataPlane } from "../types";
-import { EcsConnection, type EcsChannel } from "./connection";
+import { refuseUpgrade, requestTarget } from "../upgrade";
+import { EcsConnection, type EcsChannel, type EcsConnectionLimits } from "./connection";
 
 export interface EcsDataPlaneOptions {
   clock: Clock;
@@ -36,24 +43,34 @@ export interface EcsDataPlaneOptions {
   idleTimeoutMs?: number;
   /** Overrides every channel's bandwidth limit (bytes per second per direction). */
   bandwidthBytesPerSec?: number;
+  /** Overrides of the connection limits (tests use small ones). */
+  limits?: Partial<EcsConnectionLimits>;
 }
 
-/** A frame is at most a 30-byte header, two 255-byte ids and a payload well under 64 KiB. */
-const MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * A frame is a 30-byte header, two ids of at most 255 bytes and a payload: the official client
+ * sends at most 2048 bytes of input, a size of 4. 16 KiB leaves room and no more.
+ */
+const MAX_FRAME_BYTES = 16 * 1024;
 
-function refuse(socket: Duplex, status: number, text: string, code: string, message: string): void {
-  const body = JSON.stringify({ Code: code, Message: message });
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
-  );
+export const DEFAULT_ECS_LIMITS: EcsConnectionLimits = {
+  // Port forwarding opens one connection per local TCP connection; each holds a socket or a process.
+  maxConnectionsPerSession: 128,
+  sendMarks: DEFAULT_SEND_MARKS,
+};
+
+function refuse(socket: Duplex, status: number, code: string, message: string): void {
+  refuseUpgrade(socket, status, "application/json", JSON.stringify({ Code: code, Message: message }));
 }
 
 export class EcsDataPlane implements DataPlane {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   private readonly channels = new Map<string, EcsChannel>();
+  private readonly limits: EcsConnectionLimits;
 
-  constructor(private readonly options: EcsDataPlaneOptions) {}
+  constructor(private readonly options: EcsDataPlaneOptions) {
+    this.limits = { ...DEFAULT_ECS_LIMITS, ...options.limits };
+  }
 
   open(spec: ChannelSpec): { url: string } {
     const rate = this.options.bandwidthBytesPerSec ?? spec.bandwidthBytesPerSec;
@@ -76,47 +93,60 @@ export class EcsDataPlane implements DataPlane {
     for (const c of [...channel.connections]) c.terminate(reason);
   }
 
-  /** Handles an HTTP upgrade; returns false when the path is not a session URL (caller answers). */
+  /**
+   * Handles an HTTP upgrade; returns false when the path is not a session URL (caller answers).
+   * Never throws: a request it cannot serve gets an HTTP answer with a one-line reason.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    if (url.pathname !== "/session") return false;
-    const sessionId = url.searchParams.get("sessionId") ?? url.searchParams.get("sessionid");
+    const { path, query } = requestTarget(req);
+    if (path !== "/session") return false;
+    try {
+      this.upgrade(req, socket, head, query);
+    } catch (err) {
+      logFailure("ECS data plane upgrade", err);
+      refuse(socket, 500, "InternalError", "The local cloud failed to accept this connection.");
+    }
+    return true;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
+    const sessionId = query.get("sessionId") ?? query.get("sessionid");
     const channel = sessionId === null ? undefined : this.channels.get(sessionId);
     if (!channel) {
-      refuse(socket, 404, "Not Found", "InvalidSessionId.NotFound", "The specified session does not exist.");
-      return true;
+      return refuse(socket, 404, "InvalidSessionId.NotFound", "The specified session does not exist.");
     }
     const header = req.headers["x-acs-session-token"];
     const headerToken = (Array.isArray(header) ? header[0] : header) || undefined;
-    const token = url.searchParams.get("token") ?? headerToken;
-    if (token !== channel.spec.token) {
-      this.recordRefusal(channel, "TokenInvalid");
-      refuse(socket, 403, "Forbidden", "InvalidToken", "The token does not match the session.");
-      return true;
+    const token = query.get("token") ?? headerToken;
+    // Before anything is recorded: a wrong token leaves the session's records as they were.
+    if (token === undefined || !secretsEqual(token, channel.spec.token)) {
+      return refuse(socket, 403, "InvalidToken", "The token does not match the session.");
     }
     if (channel.ended) {
       this.recordRefusal(channel, "SessionEnded");
-      refuse(socket, 410, "Gone", "SessionEnded", "The session has been ended.");
-      return true;
+      return refuse(socket, 410, "SessionEnded", "The session has been ended.");
     }
     if (this.options.clock.now() >= channel.spec.urlExpiresAt) {
       this.recordRefusal(channel, "WebSocketUrlExpired");
-      refuse(
+      return refuse(
         socket,
         410,
-        "Gone",
         "WebSocketUrl.Expired",
         "The WebSocket URL is valid for 10 minutes; it has expired.",
       );
-      return true;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const idle = this.options.idleTimeoutMs ?? channel.spec.idleTimeoutMs;
-      const conn = new EcsConnection(channel, ws, idle, (c) => channel.connections.delete(c));
-      channel.connections.add(conn);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(channel, ws));
+  }
+
+  private accept(channel: EcsChannel, ws: WebSocket): void {
+    const idle = this.options.idleTimeoutMs ?? channel.spec.idleTimeoutMs;
+    const conn = new EcsConnection(channel, ws, idle, this.limits, (c) => channel.connections.delete(c));
+    channel.connections.add(conn);
+    try {
       conn.start();
-    });
-    return true;
+    } catch (err) {
+      conn.fail(err);
+    }
   }
 
   /** A refused handshake still leaves a trace in the session's records. */

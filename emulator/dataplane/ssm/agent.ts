@@ -6,9 +6,11 @@
  * It outlives WebSocket connections: when the client reconnects (after ResumeSession) the
  * sequence numbers continue and every unacknowledged message is sent again, as on AWS.
  */
+import { contained } from "../failures";
 import { openPipe, type Pipe } from "../pipes";
 import {
   Flag,
+  HEADER_LENGTH,
   MalformedMessage,
   MessageType,
   PayloadType,
@@ -17,6 +19,9 @@ import {
   channelClosedMessage,
   decodeMessage,
   outputMessage,
+  parseHandshakeResponse,
+  parseSize,
+  publicationMessage,
   type AgentMessage,
 } from "./codec";
 import { SmuxServer, type SmuxServerStream } from "./smux";
@@ -28,17 +33,37 @@ export const AGENT_VERSION = "3.3.1611.0";
 /** The agent's largest stream payload (the plugin sends at most this much too). */
 const MAX_PAYLOAD = 1024;
 /** Messages in flight before the session's sources pause, and where they resume. */
-const HIGH_WATER = 512;
-const LOW_WATER = 128;
-/** Out-of-order messages kept while waiting for a gap to fill. */
-const EARLY_CAPACITY = 10000;
+const WINDOW_HIGH = 512;
+const WINDOW_LOW = 128;
 const RESEND_TICK_MS = 100;
 const RESENDS_PER_TICK = 64;
-/** How long the end of a session waits for the client to acknowledge what is still in flight. */
-const DRAIN_MS = 3000;
+
+/** What bounds one session's memory and time (docs/protocols/ssm.md lists them). */
+export interface AgentLimits {
+  /** Bytes of input held while it waits for a missing earlier message; more ends the session. */
+  outOfOrderBytes: number;
+  /** A message unacknowledged this long on one connection ends the session. */
+  acknowledgeTimeoutMs: number;
+  /** The client must answer the HandshakeRequest within this. */
+  handshakeTimeoutMs: number;
+  /** How long the end of a session waits for the client to acknowledge what is still in flight. */
+  drainMs: number;
+}
+
+export const DEFAULT_AGENT_LIMITS: AgentLimits = {
+  // About 900 of the plugin's largest messages: a gap only opens when a connection drops.
+  outOfOrderBytes: 1024 * 1024,
+  // The plugin resends for far longer (3000 times); two minutes covers a window of 512 KiB
+  // crossing a link of 5 KB/s, and a peer that takes nothing must not hold a session forever.
+  acknowledgeTimeoutMs: 120_000,
+  handshakeTimeoutMs: 30_000,
+  drainMs: 3000,
+};
 
 export interface AgentSink {
   send(frame: Buffer): void;
+  /** True while the client has not taken what was sent (the WebSocket's buffer is high). */
+  readonly congested: boolean;
 }
 
 export interface AgentOptions {
@@ -46,15 +71,23 @@ export interface AgentOptions {
   target: string;
   kind: SsmSessionKind;
   idleTimeoutMs: number;
-  /** The session should end (process exit, idle timeout, the client's TerminateSession flag). */
+  limits?: Partial<AgentLimits>;
+  /** The session should end (process exit, idle timeout, the client's TerminateSession flag, a limit). */
   onFinished(reason: string): void;
+  /** Something failed that the protocol does not explain (a bug): the session must end at once. */
+  onFailure(err: unknown): void;
 }
 
 interface InFlight {
   frame: Buffer;
   sentAt: number;
+  /** First sent on the current connection: how long the client has had to acknowledge it. */
+  firstSentAt: number;
   resent: boolean;
 }
+
+/** Something the session writes the client's input to (a terminal, a process, a TCP socket). */
+type Target = { write(chunk: Buffer): boolean };
 
 export class SessionAgent {
   private phase: "new" | "handshake" | "running" | "finished" = "new";
@@ -62,38 +95,72 @@ export class SessionAgent {
   private expectedSequence = 0;
   private readonly inFlight = new Map<number, InFlight>();
   private readonly early = new Map<number, AgentMessage>();
+  private earlyBytes = 0;
   private sink?: AgentSink;
   private resendTimer?: NodeJS.Timeout;
   private idleTimer?: NodeJS.Timeout;
+  private handshakeTimer?: NodeJS.Timeout;
   private handshakeStartedAt = 0;
   private srtt = 100;
   private rttvar = 0;
   private rto = 200;
-  private paused = false;
+  /** Why the sources are paused: the window of unacknowledged messages, the client's buffer, its pause_publication. */
+  private windowFull = false;
+  private peerPaused = false;
+  private sourcesPaused = false;
+  /** Targets whose input is full: input is not taken (nor acknowledged) until they drain. */
+  private readonly fullTargets = new Set<Target>();
+  private publicationPaused = false;
+  private ending = false;
   private drained?: () => void;
+  private readonly limits: AgentLimits;
 
   private terminal?: Terminal;
   private pipe?: Pipe;
   private smux?: SmuxServer;
   private readonly portPipes = new Set<Pipe>();
 
-  constructor(private readonly opts: AgentOptions) {}
+  constructor(private readonly opts: AgentOptions) {
+    this.limits = { ...DEFAULT_AGENT_LIMITS, ...opts.limits };
+  }
 
   /** A client connected (first time: the handshake starts; later: resend what is unacknowledged). */
   attach(sink: AgentSink): void {
     this.sink = sink;
+    // A new connection starts unpaused; a target still full is announced to it again.
+    this.peerPaused = false;
+    this.publicationPaused = false;
     if (this.phase === "new") {
       this.phase = "handshake";
       this.handshakeStartedAt = Date.now();
+      this.handshakeTimer = setTimeout(
+        this.guarded(() => {
+          if (this.phase === "handshake")
+            this.end(
+              `HandshakeTimeout: no HandshakeResponse within ${seconds(this.limits.handshakeTimeoutMs)}`,
+            );
+        }),
+        this.limits.handshakeTimeoutMs,
+      );
       this.sendHandshakeRequest();
     } else {
-      for (const m of this.inFlight.values()) this.transmit(m);
+      const now = Date.now();
+      for (const m of this.inFlight.values()) {
+        m.firstSentAt = now;
+        this.transmit(m);
+      }
     }
     this.touch();
+    this.refreshFlow();
   }
 
   detach(sink: AgentSink): void {
     if (this.sink === sink) this.sink = undefined;
+  }
+
+  /** The client's side took what was queued (or fell behind): pause or resume what flows. */
+  sinkChanged(): void {
+    this.refreshFlow();
   }
 
   /** One binary frame from the client. Throws MalformedMessage for a frame that breaks the protocol. */
@@ -103,10 +170,12 @@ export class SessionAgent {
       case MessageType.acknowledge:
         return this.onAcknowledge(acknowledgedSequence(m));
       case MessageType.input:
-        this.sink?.send(acknowledgeMessage(m, Date.now()));
         return this.onInput(m);
-      case MessageType.startPublication:
       case MessageType.pausePublication:
+      case MessageType.startPublication:
+        // The client cannot take more output for now (or can again): the sources follow.
+        this.peerPaused = m.messageType === MessageType.pausePublication;
+        return this.refreshFlow();
       case MessageType.channelClosed:
         return;
       default:
@@ -121,11 +190,11 @@ export class SessionAgent {
   async finish(output: string): Promise<void> {
     if (this.phase === "finished") return;
     this.phase = "finished";
-    clearTimeout(this.idleTimer);
+    this.clearTimers();
     this.stopSources();
     if (this.sink && this.inFlight.size > 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, DRAIN_MS);
+        const timer = setTimeout(resolve, this.limits.drainMs);
         this.drained = () => {
           clearTimeout(timer);
           resolve();
@@ -137,20 +206,49 @@ export class SessionAgent {
     this.inFlight.clear();
   }
 
-  /** Stops everything at once (local cloud shutdown). */
+  /** Stops everything at once (local cloud shutdown, a failure). */
   destroy(): void {
     this.phase = "finished";
-    clearTimeout(this.idleTimer);
+    this.clearTimers();
     clearInterval(this.resendTimer);
     this.stopSources();
+    this.inFlight.clear();
+    this.early.clear();
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.handshakeTimer);
+  }
+
+  /** Asks (once) for the session to end with `reason`. */
+  private end(reason: string): void {
+    if (this.ending || this.phase === "finished") return;
+    this.ending = true;
+    this.opts.onFinished(reason);
   }
 
   private onInput(m: AgentMessage): void {
-    if (m.sequenceNumber < this.expectedSequence) return; // a resend we already processed
-    if (m.sequenceNumber > this.expectedSequence) {
-      if (this.early.size < EARLY_CAPACITY) this.early.set(m.sequenceNumber, m);
-      return;
+    const seq = m.sequenceNumber;
+    // Input not taken is not acknowledged: the client sends it again later. While the client
+    // takes nothing, even duplicates get no acknowledgement, which would only pile up.
+    if (this.sink?.congested) return;
+    if (seq < this.expectedSequence) return this.acknowledge(m); // a resend we already processed
+    if (this.fullTargets.size > 0) return;
+    if (seq > this.expectedSequence) {
+      if (!this.early.has(seq)) {
+        const size = HEADER_LENGTH + 4 + m.payload.length;
+        if (this.earlyBytes + size > this.limits.outOfOrderBytes) {
+          return this.end(
+            `OutOfOrderQueueFull: more than ${this.limits.outOfOrderBytes} bytes wait for message ${this.expectedSequence}`,
+          );
+        }
+        this.early.set(seq, m);
+        this.earlyBytes += size;
+      }
+      return this.acknowledge(m);
     }
+    this.acknowledge(m);
     this.handle(m);
     this.expectedSequence++;
     for (
@@ -159,9 +257,14 @@ export class SessionAgent {
       next = this.early.get(this.expectedSequence)
     ) {
       this.early.delete(this.expectedSequence);
+      this.earlyBytes -= HEADER_LENGTH + 4 + next.payload.length;
       this.handle(next);
       this.expectedSequence++;
     }
+  }
+
+  private acknowledge(m: AgentMessage): void {
+    this.sink?.send(acknowledgeMessage(m, Date.now()));
   }
 
   private handle(m: AgentMessage): void {
@@ -193,7 +296,10 @@ export class SessionAgent {
     if (!entry) return;
     this.inFlight.delete(sequence);
     if (!entry.resent) this.sampleRoundTrip(Date.now() - entry.sentAt);
-    if (this.paused && this.inFlight.size <= LOW_WATER) this.setPaused(false);
+    if (this.windowFull && this.inFlight.size <= WINDOW_LOW) {
+      this.windowFull = false;
+      this.refreshFlow();
+    }
     if (this.inFlight.size === 0) {
       clearInterval(this.resendTimer);
       this.resendTimer = undefined;
@@ -210,19 +316,27 @@ export class SessionAgent {
 
   /** Sends stream data to the client, split into messages of at most 1024 bytes. */
   private send(payloadType: number, payload: Buffer): void {
+    const now = Date.now();
     for (let off = 0; off === 0 || off < payload.length; off += MAX_PAYLOAD) {
       const sequence = this.nextSequence++;
       const entry: InFlight = {
-        frame: outputMessage(sequence, payloadType, payload.subarray(off, off + MAX_PAYLOAD), Date.now()),
+        frame: outputMessage(sequence, payloadType, payload.subarray(off, off + MAX_PAYLOAD), now),
         sentAt: 0,
+        firstSentAt: now,
         resent: false,
       };
       this.inFlight.set(sequence, entry);
       this.transmit(entry);
     }
     if (payloadType === PayloadType.output) this.touch();
-    this.resendTimer ??= setInterval(() => this.resendDue(), RESEND_TICK_MS);
-    if (!this.paused && this.inFlight.size >= HIGH_WATER) this.setPaused(true);
+    this.resendTimer ??= setInterval(
+      this.guarded(() => this.resendDue()),
+      RESEND_TICK_MS,
+    );
+    if (!this.windowFull && this.inFlight.size >= WINDOW_HIGH) {
+      this.windowFull = true;
+      this.refreshFlow();
+    }
   }
 
   private transmit(entry: InFlight): void {
@@ -233,6 +347,14 @@ export class SessionAgent {
   private resendDue(): void {
     if (!this.sink) return;
     const now = Date.now();
+    const oldest = this.inFlight.values().next().value;
+    if (oldest && now - oldest.firstSentAt > this.limits.acknowledgeTimeoutMs) {
+      return this.end(
+        `AcknowledgeTimeout: a message stayed unacknowledged for ${seconds(this.limits.acknowledgeTimeoutMs)}`,
+      );
+    }
+    // Resending into a buffer the client is not emptying would only grow it.
+    if (this.sink.congested) return;
     let budget = RESENDS_PER_TICK;
     for (const entry of this.inFlight.values()) {
       if (budget-- === 0) break;
@@ -259,22 +381,16 @@ export class SessionAgent {
   }
 
   private completeHandshake(payload: Buffer): void {
-    let response: {
-      ProcessedClientActions?: Array<{ ActionType?: string; ActionStatus?: number; Error?: string }>;
-    };
-    try {
-      response = JSON.parse(payload.toString("utf8")) as typeof response;
-    } catch {
-      throw new MalformedMessage("HandshakeResponse is not JSON");
-    }
+    const response = parseHandshakeResponse(payload);
     const action = response.ProcessedClientActions?.find((a) => a.ActionType === "SessionType");
     if (action?.ActionStatus !== 1) {
       this.opts.onFinished(
-        `HandshakeFailed: ${action?.Error ?? "the client did not accept the session type"}`,
+        `HandshakeFailed: ${action?.Error || "the client did not accept the session type"}`,
       );
       return;
     }
     this.phase = "running";
+    clearTimeout(this.handshakeTimer);
     const complete = {
       HandshakeTimeToComplete: (Date.now() - this.handshakeStartedAt) * 1e6,
       CustomerMessage: "",
@@ -289,33 +405,37 @@ export class SessionAgent {
       this.send(PayloadType.output, Buffer.from(`${err.message}\r\n`));
       this.opts.onFinished("AgentError");
     };
+    const output = this.guarded((d: Buffer) => this.send(PayloadType.output, d));
     switch (kind.kind) {
       case "shell":
         this.terminal = new Terminal(undefined, sessionId, {
-          onData: (d) => this.send(PayloadType.output, d),
-          onExit: () => this.opts.onFinished("ChannelEnded"),
-          onError: fail,
+          onData: output,
+          onExit: this.guarded(() => this.opts.onFinished("ChannelEnded")),
+          onError: this.guarded(fail),
+          onDrain: this.guarded(() => this.targetDrained(this.terminal)),
         });
         return;
       case "command": {
-        const exited = (code: number | null) => {
+        const exited = this.guarded((code: number | null) => {
           this.send(PayloadType.exitCode, Buffer.from(`EXIT_CODE: ${code ?? 1}`));
           this.opts.onFinished("ChannelEnded");
-        };
+        });
         if (kind.interactive) {
           this.terminal = new Terminal(kind.commandLine, sessionId, {
-            onData: (d) => this.send(PayloadType.output, d),
+            onData: output,
             onExit: exited,
-            onError: fail,
+            onError: this.guarded(fail),
+            onDrain: this.guarded(() => this.targetDrained(this.terminal)),
           });
         } else {
           this.pipe = openPipe(
             { kind: "command", commandLine: kind.commandLine },
             {
               onReady: () => undefined,
-              onData: (d) => this.send(PayloadType.output, d),
+              onData: output,
               onEnd: exited,
-              onError: fail,
+              onError: this.guarded(fail),
+              onDrain: this.guarded(() => this.targetDrained(this.pipe)),
             },
             sessionId,
           );
@@ -334,12 +454,13 @@ export class SessionAgent {
             { kind: "port", port: kind.port },
             {
               onReady: () => undefined,
-              onData: (d) => this.send(PayloadType.output, d),
-              onEnd: () => this.opts.onFinished("ChannelEnded"),
-              onError: () => {
+              onData: output,
+              onEnd: this.guarded(() => this.opts.onFinished("ChannelEnded")),
+              onError: this.guarded(() => {
                 this.sendFlag(Flag.connectToPortError);
                 this.opts.onFinished("ConnectToPortError");
-              },
+              }),
+              onDrain: this.guarded(() => this.targetDrained(this.pipe)),
             },
             sessionId,
           );
@@ -350,43 +471,54 @@ export class SessionAgent {
 
   /** One smux stream: one TCP connection to the target port. */
   private forward(stream: SmuxServerStream, port: number): void {
+    const gone = () => {
+      this.portPipes.delete(pipe);
+      this.targetDrained(pipe);
+    };
     const pipe = openPipe(
       { kind: "port", port },
       {
         onReady: () => undefined,
-        onData: (d) => stream.write(d),
-        onEnd: () => {
-          this.portPipes.delete(pipe);
+        onData: this.guarded((d: Buffer) => stream.write(d)),
+        onEnd: this.guarded(() => {
+          gone();
           stream.end();
-        },
-        onError: () => {
-          this.portPipes.delete(pipe);
+        }),
+        onError: this.guarded(() => {
+          gone();
           this.sendFlag(Flag.connectToPortError);
           stream.end();
-        },
+        }),
+        onDrain: this.guarded(() => this.targetDrained(pipe)),
       },
       this.opts.sessionId,
     );
     this.portPipes.add(pipe);
-    if (this.paused) pipe.pause();
-    stream.events = { onData: (d) => pipe.write(d), onEnd: () => pipe.endInput() };
+    if (this.sourcesPaused) pipe.pause();
+    stream.events = { onData: (d) => this.toTargetOf(pipe, d), onEnd: () => pipe.endInput() };
   }
 
   private toTarget(data: Buffer): void {
-    if (this.terminal) this.terminal.write(data);
-    else if (this.smux) this.smux.feed(data);
-    else this.pipe?.write(data);
+    if (this.smux) this.smux.feed(data);
+    else {
+      const target = this.terminal ?? this.pipe;
+      if (target) this.toTargetOf(target, data);
+    }
+  }
+
+  private toTargetOf(target: Target, data: Buffer): void {
+    if (target.write(data)) return;
+    this.fullTargets.add(target);
+    this.refreshFlow();
+  }
+
+  private targetDrained(target: Target | undefined): void {
+    if (target && this.fullTargets.delete(target)) this.refreshFlow();
   }
 
   private resize(payload: Buffer): void {
-    let size: { cols?: unknown; rows?: unknown };
-    try {
-      size = JSON.parse(payload.toString("utf8")) as typeof size;
-    } catch {
-      throw new MalformedMessage("size payload is not JSON");
-    }
-    const ok = (n: unknown): n is number =>
-      typeof n === "number" && Number.isInteger(n) && n > 0 && n < 10000;
+    const size = parseSize(payload);
+    const ok = (n: number) => Number.isInteger(n) && n > 0 && n < 10000;
     if (ok(size.cols) && ok(size.rows)) this.terminal?.resize(size.cols, size.rows);
   }
 
@@ -396,11 +528,27 @@ export class SessionAgent {
     this.send(PayloadType.flag, payload);
   }
 
-  private setPaused(paused: boolean): void {
-    this.paused = paused;
-    for (const source of [this.terminal, this.pipe, ...this.portPipes]) {
-      if (paused) source?.pause();
-      else source?.resume();
+  /**
+   * Applies back-pressure both ways. Output: the sources (terminal, process, sockets) pause while
+   * the window of unacknowledged messages is full, the client's WebSocket buffer is high, or the
+   * client sent pause_publication. Input: while a target cannot take more, the client is told
+   * pause_publication (start_publication once it drains), as the service does.
+   */
+  private refreshFlow(): void {
+    const pause = this.windowFull || this.peerPaused || this.sink?.congested === true;
+    if (pause !== this.sourcesPaused) {
+      this.sourcesPaused = pause;
+      for (const source of [this.terminal, this.pipe, ...this.portPipes]) {
+        if (pause) source?.pause();
+        else source?.resume();
+      }
+    }
+    const held = this.fullTargets.size > 0;
+    if (held !== this.publicationPaused && this.phase !== "finished") {
+      this.publicationPaused = held;
+      this.sink?.send(
+        publicationMessage(held ? MessageType.pausePublication : MessageType.startPublication, Date.now()),
+      );
     }
   }
 
@@ -408,8 +556,20 @@ export class SessionAgent {
   private touch(): void {
     clearTimeout(this.idleTimer);
     if (this.phase === "finished") return;
-    this.idleTimer = setTimeout(() => this.opts.onFinished("IdleTimeout"), this.opts.idleTimeoutMs);
+    this.idleTimer = setTimeout(
+      this.guarded(() => this.opts.onFinished("IdleTimeout")),
+      this.opts.idleTimeoutMs,
+    );
     this.idleTimer.unref();
+  }
+
+  /** Timer and event callbacks: what they throw ends this session, never the process. */
+  private guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return contained(
+      () => `SSM session ${this.opts.sessionId}`,
+      fn,
+      (err) => this.opts.onFailure(err),
+    );
   }
 
   private stopSources(): void {
@@ -418,7 +578,12 @@ export class SessionAgent {
     this.smux?.closeAll();
     for (const pipe of this.portPipes) pipe.destroy();
     this.portPipes.clear();
+    this.fullTargets.clear();
   }
+}
+
+function seconds(ms: number): string {
+  return `${ms / 1000} s`;
 }
 
 function sessionType(kind: SsmSessionKind): string {

@@ -19,6 +19,7 @@
  *   120   n payload
  */
 import { createHash, randomUUID } from "node:crypto";
+import { z } from "zod";
 
 export const HEADER_LENGTH = 116;
 const PAYLOAD_OFFSET = HEADER_LENGTH + 4;
@@ -239,4 +240,69 @@ export function parseOpenDataChannel(text: string): OpenDataChannel {
   if (typeof token !== "string" || token === "")
     throw new MalformedMessage("OpenDataChannel has no TokenValue");
   return value as OpenDataChannel;
+}
+
+/**
+ * `pause_publication` / `start_publication`: what the service tells a client when the far side
+ * stops (or starts again) taking its stream data. They carry no payload, and no sequence number
+ * of the stream (the plugin does not validate them; it ignores them).
+ */
+export function publicationMessage(
+  messageType: typeof MessageType.pausePublication | typeof MessageType.startPublication,
+  now: number,
+): Buffer {
+  return encodeMessage({
+    messageType,
+    schemaVersion: 1,
+    createdDate: now,
+    sequenceNumber: 0,
+    flags: 0,
+    messageId: randomUUID(),
+    payloadType: 0,
+    payload: Buffer.alloc(0),
+  });
+}
+
+/** Parses a JSON payload with `schema`; anything else (not JSON, `null`, wrong types) is malformed. */
+function parsePayload<T>(payload: Buffer, schema: z.ZodType<T>, what: string, expected: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString("utf8"));
+  } catch {
+    throw new MalformedMessage(`${what} is not JSON`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new MalformedMessage(`${what} is not ${expected}`);
+  return parsed.data;
+}
+
+const handshakeResponseSchema = z.object({
+  ProcessedClientActions: z
+    .array(
+      z.object({
+        ActionType: z.string(),
+        ActionStatus: z.number(),
+        Error: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+const sizeSchema = z.object({ cols: z.number(), rows: z.number() });
+
+export type HandshakeResponse = z.infer<typeof handshakeResponseSchema>;
+
+/** The client's HandshakeResponse (payload type 6). */
+export function parseHandshakeResponse(payload: Buffer): HandshakeResponse {
+  return parsePayload(
+    payload,
+    handshakeResponseSchema,
+    "HandshakeResponse",
+    "an object whose ProcessedClientActions list ActionType and ActionStatus",
+  );
+}
+
+/** A terminal size (payload type 3): `{"cols":N,"rows":N}`. */
+export function parseSize(payload: Buffer): { cols: number; rows: number } {
+  return parsePayload(payload, sizeSchema, "size payload", "an object with numeric cols and rows");
 }

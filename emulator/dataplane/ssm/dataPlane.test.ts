@@ -4,9 +4,9 @@
  * official plugin.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { request } from "node:http";
 import { TerminateSessionCommand } from "@aws-sdk/client-ssm";
 import { WebSocket } from "ws";
+import { upgradeAnswer } from "../testing/peers";
 import { CRED, NODE, REGION, startSsmTestCloud, type SsmTestCloud } from "./testing/cloud";
 import { officialPlugin, runPlugin, type PluginRun } from "./testing/plugin";
 
@@ -25,33 +25,9 @@ afterAll(async () => {
 });
 
 /** The HTTP answer to an upgrade that is refused. */
-function upgradeRefusal(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
-  const u = new URL(url.replace(/^ws/, "http"));
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: u.hostname,
-      port: u.port,
-      path: u.pathname + u.search,
-      headers: {
-        Connection: "Upgrade",
-        Upgrade: "websocket",
-        "Sec-WebSocket-Version": "13",
-        "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
-        ...headers,
-      },
-    });
-    req.on("upgrade", () => reject(new Error("upgrade unexpectedly accepted")));
-    req.on("response", (res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => (body += d.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
+function upgradeRefusal(url: string, headers: Record<string, string> = {}) {
+  const u = new URL(url);
+  return upgradeAnswer(u.host, u.pathname + u.search, headers);
 }
 
 interface Channel {

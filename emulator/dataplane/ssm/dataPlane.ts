@@ -7,31 +7,58 @@
  * `ssmmessages`), then a text frame with OpenDataChannel and the session's TokenValue, then
  * binary data-channel messages (codec.ts) handled by the session's agent (agent.ts).
  *
- * Refusals (AWS does not document its own; these are ours, see docs/protocols/ssm.md):
- * - unknown session: HTTP 404 at the upgrade; ended session: HTTP 410 with its end reason;
+ * Refusals and limits (AWS does not document its own; these are ours, docs/protocols/ssm.md lists
+ * every one with its text):
+ * - a session id that is not valid percent-encoding: HTTP 400; unknown session: HTTP 404; ended
+ *   session: HTTP 410 with its end reason;
  * - `role` other than publish_subscribe: HTTP 400; a bad signature: HTTP 403 with AWS's code;
  * - no OpenDataChannel within 10 s, a wrong or expired token: close 1008 with the reason;
  * - a malformed frame: close 1007 with the broken rule (the session stays, it can be resumed);
- * - the target offline (admit): close 1008 "TargetNotConnected", the connection reported Failed.
+ *   a message over 16 KiB: close 1009 (the WebSocket layer refuses it unread);
+ * - the target offline (admit): close 1008 "TargetNotConnected", the connection reported Failed;
+ * - anything else that fails while serving a session ends that session alone: `channel_closed`
+ *   and close 1011, both saying InternalError, and one log line.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { WebSocket, WebSocketServer, type RawData } from "ws";
 import type { Clock } from "../../clock";
 import type { Credential } from "../../config";
 import { verifySigV4 } from "../../protocol/sigv4";
+import { secretsEqual } from "../../security/secretsEqual";
 import { ApiError } from "../../services/types";
-import { SessionAgent } from "./agent";
-import { MalformedMessage, parseOpenDataChannel } from "./codec";
+import { contained, logFailure } from "../failures";
+import { DEFAULT_SEND_MARKS, WebSocketOutflow, type WaterMarks } from "../outflow";
+import { decodePathSegment, refuseUpgrade, requestTarget, type RequestTarget } from "../upgrade";
+import { DEFAULT_AGENT_LIMITS, SessionAgent, type AgentLimits, type AgentSink } from "./agent";
+import { MalformedMessage, channelClosedMessage, parseOpenDataChannel } from "./codec";
 import type { SsmChannelSpec, SsmChannels } from "./types";
 
 export const DATA_CHANNEL_PREFIX = "/v1/data-channel/";
-const OPEN_TIMEOUT_MS = 10_000;
 /** Ended sessions remembered for the 410 answer. */
 const ENDED_MEMORY = 1000;
-/** A data-channel message is at most a 120-byte header and a small payload. */
-const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * A data-channel message is a 120-byte header and at most 1024 bytes of stream payload; the
+ * handshake and OpenDataChannel JSON are a few hundred bytes. 16 KiB leaves room and no more.
+ */
+const MAX_MESSAGE_BYTES = 16 * 1024;
+/** What `channel_closed` and the close frame say when serving a session failed unexpectedly. */
+export const INTERNAL_ERROR = "InternalError: the local cloud failed serving this session";
+
+/** One session's bounds: the agent's, how long a connection may stay silent, how much it may owe. */
+export interface SsmLimits extends AgentLimits {
+  /** A new connection must send OpenDataChannel within this. */
+  openTimeoutMs: number;
+  /** Bytes queued towards a client above which the session's sources pause. */
+  sendMarks: WaterMarks;
+}
+
+export const DEFAULT_SSM_LIMITS: SsmLimits = {
+  ...DEFAULT_AGENT_LIMITS,
+  openTimeoutMs: 10_000,
+  sendMarks: DEFAULT_SEND_MARKS,
+};
 
 export interface SsmDataPlaneOptions {
   /** `ws://127.0.0.1:PORT`, read when a URL is made (the port is known only after listen). */
@@ -42,6 +69,8 @@ export interface SsmDataPlaneOptions {
   clock: Clock;
   /** Signature freshness (the real time, like the API's). */
   authClock: Clock;
+  /** Overrides of the limits (tests use small ones). */
+  limits?: Partial<SsmLimits>;
 }
 
 interface Entry {
@@ -53,12 +82,17 @@ interface Entry {
   ending?: boolean;
 }
 
+const TEXT = "text/plain; charset=utf-8";
+
 export class SsmDataPlane implements SsmChannels {
   private readonly sessions = new Map<string, Entry>();
   private readonly ended = new Map<string, string>();
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  private readonly limits: SsmLimits;
 
-  constructor(private readonly options: SsmDataPlaneOptions) {}
+  constructor(private readonly options: SsmDataPlaneOptions) {
+    this.limits = { ...DEFAULT_SSM_LIMITS, ...options.limits };
+  }
 
   open(spec: SsmChannelSpec): { url: string } {
     const existing = this.sessions.get(spec.sessionId);
@@ -72,10 +106,12 @@ export class SsmDataPlane implements SsmChannels {
         target: spec.target,
         kind: spec.kind,
         idleTimeoutMs: spec.idleTimeoutMs,
+        limits: this.limits,
         onFinished: (reason) => {
           const entry = this.sessions.get(spec.sessionId);
           entry?.spec.onConnectionState(entry.current?.id ?? "agent", "Terminated", reason);
         },
+        onFailure: (err) => this.failSession(spec.sessionId, undefined, err),
       });
       this.sessions.set(spec.sessionId, { spec, agent });
     }
@@ -89,26 +125,37 @@ export class SsmDataPlane implements SsmChannels {
     entry.ending = true;
     this.remember(sessionId, reason);
     const output = reason === "TerminateSession" || reason === "ChannelEnded" ? "" : reason;
-    void entry.agent.finish(output).then(() => {
-      if (this.sessions.get(sessionId) === entry) this.sessions.delete(sessionId);
-      entry.current?.ws.close(1000, truncate(`Session ended: ${reason}`));
-    });
+    entry.agent
+      .finish(output)
+      .then(() => {
+        if (this.sessions.get(sessionId) === entry) this.sessions.delete(sessionId);
+        entry.current?.ws.close(1000, truncate(`Session ended: ${reason}`));
+      })
+      .catch((err: unknown) => this.failSession(sessionId, undefined, err));
   }
 
-  /** Takes `/v1/data-channel/` upgrades; returns false for any other path. */
+  /**
+   * Takes `/v1/data-channel/` upgrades; returns false for any other path. Never throws: a
+   * request it cannot serve gets an HTTP answer with a one-line reason.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? "/", "http://local");
-    if (!url.pathname.startsWith(DATA_CHANNEL_PREFIX)) return false;
-    const sessionId = decodeURIComponent(url.pathname.slice(DATA_CHANNEL_PREFIX.length));
-    const refuse = (status: number, text: string) =>
-      socket.end(
-        `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}\n`,
-      );
-
-    if (url.searchParams.get("role") !== "publish_subscribe") {
-      refuse(400, "role must be publish_subscribe");
-      return true;
+    const target = requestTarget(req);
+    if (!target.path.startsWith(DATA_CHANNEL_PREFIX)) return false;
+    try {
+      this.upgrade(req, socket, head, target);
+    } catch (err) {
+      logFailure("SSM data plane upgrade", err);
+      refuseUpgrade(socket, 500, TEXT, "The local cloud failed to accept this connection.\n");
     }
+    return true;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, { path, query }: RequestTarget): void {
+    const refuse = (status: number, text: string) => refuseUpgrade(socket, status, TEXT, `${text}\n`);
+    const sessionId = decodePathSegment(path.slice(DATA_CHANNEL_PREFIX.length));
+    if (sessionId === undefined)
+      return refuse(400, "The session id in the path is not valid percent-encoding");
+    if (query.get("role") !== "publish_subscribe") return refuse(400, "role must be publish_subscribe");
     if (req.headers.authorization !== undefined) {
       try {
         verifySigV4(
@@ -121,18 +168,21 @@ export class SsmDataPlane implements SsmChannels {
         );
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
-        refuse(403, `${err.code}: ${err.message}`);
-        return true;
+        return refuse(403, `${err.code}: ${err.message}`);
       }
     }
     if (!this.sessions.has(sessionId) || this.sessions.get(sessionId)?.ending) {
       const endedReason = this.ended.get(sessionId);
-      if (endedReason !== undefined) refuse(410, `Session ${sessionId} has ended: ${endedReason}`);
-      else refuse(404, `Session ${sessionId} does not exist`);
-      return true;
+      if (endedReason !== undefined) return refuse(410, `Session ${sessionId} has ended: ${endedReason}`);
+      return refuse(404, `Session ${sessionId} does not exist`);
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(sessionId, ws));
-    return true;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        this.serve(sessionId, ws);
+      } catch (err) {
+        this.failSession(sessionId, ws, err);
+      }
+    });
   }
 
   async shutdown(): Promise<void> {
@@ -149,53 +199,79 @@ export class SsmDataPlane implements SsmChannels {
   private serve(sessionId: string, ws: WebSocket): void {
     const id = randomUUID();
     let opened = false;
+    // Every listener and timer of this connection: what it throws ends this session only.
+    const guard = <A extends unknown[]>(fn: (...args: A) => void) =>
+      contained(
+        () => `SSM session ${sessionId}`,
+        fn,
+        (err) => this.failSession(sessionId, ws, err),
+      );
     const openTimer = setTimeout(
-      () => ws.close(1008, "OpenDataChannel expected within 10 seconds"),
-      OPEN_TIMEOUT_MS,
+      guard(() =>
+        ws.close(1008, `OpenDataChannel expected within ${this.limits.openTimeoutMs / 1000} seconds`),
+      ),
+      this.limits.openTimeoutMs,
     );
-    const sink = { send: (frame: Buffer) => ws.readyState === ws.OPEN && ws.send(frame) };
+    const flowChanged = guard(() => this.sessions.get(sessionId)?.agent.sinkChanged());
+    const outflow = new WebSocketOutflow(ws, this.limits.sendMarks, {
+      onFull: flowChanged,
+      onDrained: flowChanged,
+    });
+    const sink: AgentSink = {
+      send: (frame) => outflow.send(frame),
+      get congested() {
+        return outflow.congested;
+      },
+    };
 
-    ws.on("message", (data: RawData, isBinary: boolean) => {
-      const entry = this.sessions.get(sessionId);
-      if (!entry) return;
-      const frame = toBuffer(data);
-      if (!opened) {
-        clearTimeout(openTimer);
-        if (entry.ending) return ws.close(1008, "Session has ended");
-        if (isBinary) return ws.close(1008, "OpenDataChannel expected as the first (text) frame");
-        const reason = this.checkOpen(entry, frame.toString("utf8"));
-        if (reason) return ws.close(1008, truncate(reason));
-        const refused = entry.spec.admit?.();
-        if (refused) {
-          entry.spec.onConnectionState(id, "Failed", refused);
-          return ws.close(1008, truncate(refused));
+    ws.on(
+      "message",
+      guard((data: RawData, isBinary: boolean) => {
+        const entry = this.sessions.get(sessionId);
+        if (!entry) return;
+        const frame = toBuffer(data);
+        if (!opened) {
+          clearTimeout(openTimer);
+          if (entry.ending) return ws.close(1008, "Session has ended");
+          if (isBinary) return ws.close(1008, "OpenDataChannel expected as the first (text) frame");
+          const reason = this.checkOpen(entry, frame.toString("utf8"));
+          if (reason) return ws.close(1008, truncate(reason));
+          const refused = entry.spec.admit?.();
+          if (refused) {
+            entry.spec.onConnectionState(id, "Failed", refused);
+            return ws.close(1008, truncate(refused));
+          }
+          opened = true;
+          entry.current?.ws.close(1000, "Replaced by a newer connection");
+          entry.current = { ws, id };
+          entry.spec.onConnectionState(id, "Connected");
+          entry.agent.attach(sink);
+          return;
         }
-        opened = true;
-        entry.current?.ws.close(1000, "Replaced by a newer connection");
-        entry.current = { ws, id };
-        entry.spec.onConnectionState(id, "Connected");
-        entry.agent.attach(sink);
-        return;
-      }
-      if (entry.current?.ws !== ws) return;
-      if (!isBinary) return this.drop(entry, ws, sink, "text frame after OpenDataChannel");
-      try {
-        entry.agent.receive(frame);
-      } catch (err) {
-        if (!(err instanceof MalformedMessage)) throw err;
-        this.drop(entry, ws, sink, err.reason);
-      }
-    });
+        if (entry.current?.ws !== ws) return;
+        if (!isBinary) return this.drop(entry, ws, sink, "text frame after OpenDataChannel");
+        try {
+          entry.agent.receive(frame);
+        } catch (err) {
+          if (!(err instanceof MalformedMessage)) throw err;
+          this.drop(entry, ws, sink, err.reason);
+        }
+      }),
+    );
+    // ws reports a broken WebSocket frame (too big, bad UTF-8) here and closes with its code.
     ws.on("error", () => undefined);
-    ws.on("close", () => {
-      clearTimeout(openTimer);
-      const entry = this.sessions.get(sessionId);
-      if (!entry || entry.current?.ws !== ws) return;
-      entry.agent.detach(sink);
-      if (entry.ending) return;
-      entry.current = undefined;
-      entry.spec.onConnectionState(id, "Disconnected", "ClientDisconnected");
-    });
+    ws.on(
+      "close",
+      guard(() => {
+        clearTimeout(openTimer);
+        const entry = this.sessions.get(sessionId);
+        if (!entry || entry.current?.ws !== ws) return;
+        entry.agent.detach(sink);
+        if (entry.ending) return;
+        entry.current = undefined;
+        entry.spec.onConnectionState(id, "Disconnected", "ClientDisconnected");
+      }),
+    );
   }
 
   private checkOpen(entry: Entry, text: string): string | undefined {
@@ -206,14 +282,14 @@ export class SsmDataPlane implements SsmChannels {
       if (err instanceof MalformedMessage) return err.reason;
       throw err;
     }
-    if (token !== entry.spec.token) return "TokenValue is not valid for this session";
+    if (!secretsEqual(token, entry.spec.token)) return "TokenValue is not valid for this session";
     if (this.options.clock.now() >= entry.spec.tokenExpiresAt)
       return "TokenValue has expired: call ResumeSession for a new one";
     return undefined;
   }
 
   /** A protocol violation closes this connection only; the session can be resumed. */
-  private drop(entry: Entry, ws: WebSocket, sink: { send(frame: Buffer): void }, reason: string): void {
+  private drop(entry: Entry, ws: WebSocket, sink: AgentSink, reason: string): void {
     entry.agent.detach(sink);
     const id = entry.current?.id ?? "";
     entry.current = undefined;
@@ -221,18 +297,38 @@ export class SsmDataPlane implements SsmChannels {
     ws.close(1007, truncate(`Invalid message: ${reason}`));
   }
 
+  /**
+   * Something failed that no rule of the protocol explains: the session ends at once (its state
+   * may be half-changed), the client is told (`channel_closed`, then close 1011), the failure is
+   * logged, and every other session goes on.
+   */
+  private failSession(sessionId: string, ws: WebSocket | undefined, err: unknown): void {
+    logFailure(`SSM session ${sessionId}`, err);
+    const entry = this.sessions.get(sessionId);
+    const socket = ws ?? entry?.current?.ws;
+    if (socket?.readyState === WebSocket.OPEN) {
+      socket.send(channelClosedMessage(sessionId, entry?.spec.target ?? "", INTERNAL_ERROR, Date.now()));
+      socket.close(1011, INTERNAL_ERROR);
+    }
+    if (!entry) return;
+    this.sessions.delete(sessionId);
+    entry.ending = true;
+    entry.agent.destroy();
+    this.remember(sessionId, "InternalError");
+    const id = entry.current?.id ?? "agent";
+    entry.current = undefined;
+    try {
+      entry.spec.onConnectionState(id, "Terminated", "InternalError");
+    } catch (again) {
+      logFailure(`SSM session ${sessionId}`, again);
+    }
+  }
+
   private remember(sessionId: string, reason: string): void {
     this.ended.set(sessionId, reason);
     if (this.ended.size > ENDED_MEMORY) this.ended.delete(this.ended.keys().next().value as string);
   }
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: "Bad Request",
-  403: "Forbidden",
-  404: "Not Found",
-  410: "Gone",
-};
 
 /** WebSocket close reasons are at most 123 bytes. */
 function truncate(reason: string): string {

@@ -13,6 +13,11 @@ const VERSION = 1;
 const Cmd = { syn: 0, fin: 1, psh: 2, nop: 3 } as const;
 /** What we put in one PSH frame (smux's own default maximum is 32768). */
 const MAX_DATA = 16384;
+/**
+ * Streams open at once in one session, each a TCP connection to the target. One more is ended
+ * at once (FIN), so the client closes that local connection: smux v1 has no refusal of its own.
+ */
+export const MAX_STREAMS = 256;
 
 export interface SmuxStreamEvents {
   onData(chunk: Buffer): void;
@@ -141,6 +146,7 @@ export class SmuxServer {
 
   private open(sid: number): void {
     if (this.streams.has(sid)) return;
+    if (this.streams.size >= MAX_STREAMS) return this.frame(Cmd.fin, sid, Buffer.alloc(0));
     const stream = new SmuxServerStream(sid, this);
     this.streams.set(sid, stream);
     this.events.onStream(stream);

@@ -6,16 +6,19 @@
  * The process runs in a fresh scratch folder with a minimal environment, so the local cloud's
  * own environment (its cloud credentials) never reaches a session.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PtySizer } from "../ptySize";
 
 export interface TerminalEvents {
   onData(chunk: Buffer): void;
   /** The process ended: its exit status (128 + signal number when killed). */
   onExit(code: number): void;
   onError(error: Error): void;
+  /** The terminal took the input a `write` returning false had left waiting. */
+  onDrain(): void;
 }
 
 /** The size a terminal has until the client sends its own. */
@@ -27,9 +30,7 @@ export class Terminal {
   private readonly child: ChildProcess;
   private readonly scratch: string;
   private exited = false;
-  /** Resizes run `stty` (a process); keystrokes wait for them so they land in order. */
-  private queue: Promise<void> = Promise.resolve();
-  private queued = 0;
+  private readonly sizer: PtySizer;
 
   /** `commandLine` undefined: an interactive `/bin/sh`. */
   constructor(commandLine: string | undefined, sessionId: string, events: TerminalEvents) {
@@ -52,26 +53,29 @@ export class Terminal {
     this.child.stdout?.on("data", (d: Buffer) => events.onData(d));
     this.child.stderr?.on("data", (d: Buffer) => events.onData(d));
     this.child.stdin?.on("error", () => undefined);
+    this.child.stdin?.on("drain", () => events.onDrain());
     this.child.on("close", (code, signal) => {
       this.exited = true;
       this.cleanup();
       events.onExit(code ?? 128 + signalNumber(signal));
     });
+    this.sizer = new PtySizer(
+      () => this.waitForTty(),
+      (chunk) => this.writeNow(chunk),
+      () => events.onDrain(),
+    );
     this.resize(DEFAULT_SIZE.cols, DEFAULT_SIZE.rows);
   }
 
-  write(chunk: Buffer): void {
-    if (this.queued === 0) this.writeNow(chunk);
-    else this.enqueue(async () => this.writeNow(chunk));
+  /** False when the terminal's input is full: hold further input until `onDrain`. */
+  write(chunk: Buffer): boolean {
+    return this.sizer.write(chunk);
   }
 
-  private writeNow(chunk: Buffer): void {
-    if (!this.exited && this.child.stdin?.writable) this.child.stdin.write(chunk);
-  }
-
-  private enqueue(task: () => Promise<void>): void {
-    this.queued++;
-    this.queue = this.queue.then(task).finally(() => this.queued--);
+  private writeNow(chunk: Buffer): boolean {
+    // Input for a process that is gone is dropped: there is nothing to wait for.
+    if (this.exited || !this.child.stdin?.writable) return true;
+    return this.child.stdin.write(chunk);
   }
 
   pause(): void {
@@ -82,15 +86,12 @@ export class Terminal {
     this.child.stdout?.resume();
   }
 
-  /** Sets the terminal's size (the shell gets SIGWINCH); keystrokes sent after it wait for it. */
+  /**
+   * Sets the terminal's size (the shell gets SIGWINCH); keystrokes sent after it wait for it, and
+   * a burst of resizes runs `stty` once with the latest size.
+   */
   resize(cols: number, rows: number): void {
-    this.enqueue(async () => {
-      const tty = await this.waitForTty();
-      if (!tty) return;
-      await new Promise<void>((done) =>
-        execFile("stty", ["-F", tty, "cols", String(cols), "rows", String(rows)], () => done()),
-      );
-    });
+    this.sizer.resize({ cols, rows });
   }
 
   private async waitForTty(): Promise<string | undefined> {

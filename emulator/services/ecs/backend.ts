@@ -29,8 +29,10 @@
  * - "Connected sessions per instance" is checked when a session starts (SessionCount.ExceedLimit)
  *   and again when a connection comes up: a 21st session's connection is refused (status 2) and
  *   recorded Failed with ClosedReason SessionCountExceedLimit. Refused handshakes on a known
- *   session are recorded Failed too (TokenInvalid, SessionEnded, WebSocketUrlExpired). None of
- *   these ClosedReason values is documented; the API lists no reason for these cases.
+ *   session are recorded Failed too (SessionEnded, WebSocketUrlExpired). None of these
+ *   ClosedReason values is documented; the API lists no reason for these cases.
+ * - A session keeps at most 100 connection records (ECS_LIMITS.maxConnectionRecordsPerSession);
+ *   past it the oldest closed one goes.
  * - Idempotency tokens are kept as long as the session record (4 weeks), per access key.
  * - End on an already ended session succeeds again (the record still exists).
  * - PrincipalId is derived from the access key id; IdentityType is AssumedRoleUser for STS keys,
@@ -149,6 +151,14 @@ function sessionIdFor(regionId: string): string {
   const hint = regionId.replace(/^[a-z]+-/, "").slice(0, 2) || "xx";
   const body = [...randomBytes(12)].map((b) => (b % 36).toString(36)).join("");
   return `s-${hint}${body}`;
+}
+
+/** Drops the oldest closed records until at most `keep` remain (live ones always stay). */
+function dropOldestClosed(connections: Map<string, ConnectionRecord>, keep: number): void {
+  for (const [id, c] of connections) {
+    if (connections.size <= keep) return;
+    if (!LIVE.has(c.status)) connections.delete(id);
+  }
 }
 
 /** A connection as it stands once the local cloud is up again: nothing is live any more. */
@@ -401,6 +411,7 @@ export class EcsBackend {
     let conn = session.connections.get(connectionId);
     if (!conn) {
       conn = { id: connectionId, instanceId, status: "Connecting", startTime: now };
+      dropOldestClosed(session.connections, ECS_LIMITS.maxConnectionRecordsPerSession - 1);
       session.connections.set(connectionId, conn);
       if (state === "Connecting") return;
     }

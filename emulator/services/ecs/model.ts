@@ -24,6 +24,12 @@ export const ECS_LIMITS = {
   clientTokenMax: 64,
   /** Not documented; the emulator's choice for `Username.ExceedLimit`. */
   usernameMax: 64,
+  /**
+   * Not documented; the emulator's bound on one session's connection records (port forwarding
+   * opens one per TCP connection): past it the oldest closed record goes, so a session's record,
+   * and the state file holding it, cannot grow without end.
+   */
+  maxConnectionRecordsPerSession: 100,
   describeDefaultResults: 10,
   describeMaxResults: 100,
   /** KMS key ids (`key-...`, UUIDs) and ARNs (`acs:kms:...`); the emulator's approximation. */
