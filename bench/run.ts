@@ -24,7 +24,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as prettier from "prettier";
 import globalSetup from "../test/e2e/globalSetup";
-import { engineBin } from "../test/e2e/harness";
+import { engineBin } from "../test/support/harness";
 import { machineInfo } from "./lib/machine";
 import { renderMarkdown, type BenchReport } from "./lib/report";
 import type { SuiteResult } from "./lib/types";

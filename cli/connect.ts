@@ -4,8 +4,9 @@
  * and the exit code is the far end's exit status when the cloud reports one.
  */
 import { parseArgs } from "node:util";
-import { openShell } from "../client/ecs";
-import { openSsmShell } from "../client/ssm";
+import * as ecs from "../client/ecs";
+import type { TerminalSize } from "../client/options";
+import * as ssm from "../client/ssm";
 import { usageErrors, type Command } from "./command";
 import { refuseSecretOptions, resolveSource, SOURCE_OPTIONS, SOURCE_USAGE } from "./sessionSource";
 
@@ -18,7 +19,7 @@ far end's exit status when the cloud reports one.
 ${SOURCE_USAGE}  -h, --help      this text
 `;
 
-function terminalSize(): { rows: number; cols: number } | undefined {
+function terminalSize(): TerminalSize | undefined {
   const { rows, columns } = process.stdout;
   return rows && columns ? { rows, cols: columns } : undefined;
 }
@@ -42,20 +43,20 @@ async function run(argv: string[]): Promise<number> {
   if (raw) stdin.setRawMode(true);
   try {
     if (source.cloud === "alicloud") {
-      const shell = await openShell(source.webSocketUrl, {
+      const shell = await ecs.openShell(source.webSocketUrl, {
         input: stdin,
         output: process.stdout,
         size: terminalSize(),
       });
       const onResize = () => {
         const size = terminalSize();
-        if (size) shell.resize(size.rows, size.cols);
+        if (size) shell.resize(size);
       };
       process.stdout.on("resize", onResize);
       const end = await shell.done.finally(() => process.stdout.off("resize", onResize));
       return end.exitCode ?? 0;
     }
-    const shell = await openSsmShell(
+    const shell = await ssm.openShell(
       { streamUrl: source.streamUrl, tokenValue: source.tokenValue },
       { input: stdin, output: process.stdout, size: terminalSize() },
     );

@@ -4,8 +4,8 @@
  * SIGINT or SIGTERM. Prints one JSON line once it listens, for scripts: {"host","port"}.
  */
 import { parseArgs } from "node:util";
-import { forwardPort } from "../client/ecs";
-import { forwardSsmPort } from "../client/ssm";
+import * as ecs from "../client/ecs";
+import * as ssm from "../client/ssm";
 import { errorLine, UsageError, usageErrors, type Command } from "./command";
 import { refuseSecretOptions, resolveSource, SOURCE_OPTIONS, SOURCE_USAGE } from "./sessionSource";
 
@@ -52,15 +52,15 @@ async function run(argv: string[]): Promise<number> {
   const source = await resolveSource(values);
   const forward =
     source.cloud === "alicloud"
-      ? await forwardPort(source.webSocketUrl, {
+      ? await ecs.forwardPort(source.webSocketUrl, {
           localPort,
           host,
           // One connection failed; the others, and the listener, go on.
           onConnectionError: (err) => process.stderr.write(`pulumi-sessions forward: ${errorLine(err)}\n`),
         })
-      : await forwardSsmPort(
+      : await ssm.forwardPort(
           { streamUrl: source.streamUrl, tokenValue: source.tokenValue },
-          { port: localPort, host },
+          { localPort, host },
         );
   process.stdout.write(`${JSON.stringify({ host, port: forward.port })}\n`);
   const ended =

@@ -2,4 +2,4 @@
 export * as ecs from "./ecs";
 export * as ssm from "./ssm";
 export { SessionProtocolError, isSessionProtocolError, type SessionProtocolCode } from "./protocolError";
-export type { SessionTimeouts } from "./liveness";
+export type { SessionOptions, SessionTimeouts, ShellOptions, ForwardOptions, TerminalSize } from "./options";

@@ -3,29 +3,21 @@
  * instead of hanging it: the socket options (message size, handshake time), a keepalive that
  * notices a far end gone quiet, and the reading of `ws`'s own framing errors.
  */
-import type { ClientOptions, WebSocket } from "ws";
+import type { SessionTimeouts } from "./options";
 import { SessionProtocolError } from "./protocolError";
-
-/** The time limits of one session; every field has a default. */
-export interface SessionTimeouts {
-  /**
-   * Milliseconds for the WebSocket upgrade and, for SSM, for the agent's handshake up to its
-   * HandshakeComplete. Default 30 000.
-   */
-  handshakeTimeoutMs?: number;
-  /**
-   * Milliseconds without anything from the far end (a message, a ping or a pong) before the session
-   * ends with `IdleTimeout`. The client pings every third of it, so a live far end, however quiet
-   * its program, always answers in time. Default 90 000.
-   */
-  idleTimeoutMs?: number;
-}
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 90_000;
 
+/** `ws`'s options that bound a session (declared here so that no public type names `ws`). */
+export interface SocketOptions {
+  maxPayload: number;
+  handshakeTimeout: number;
+  perMessageDeflate: false;
+}
+
 /** The WebSocket options of a session: `maxPayload` sized to the protocol's real frames. */
-export function socketOptions(maxPayload: number, timeouts: SessionTimeouts): ClientOptions {
+export function socketOptions(maxPayload: number, timeouts: SessionTimeouts): SocketOptions {
   return {
     maxPayload,
     handshakeTimeout: timeouts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -57,9 +49,18 @@ export interface Liveness {
   stop(): void;
 }
 
+/** The part of a `ws` WebSocket the watch uses. */
+export interface WatchedSocket {
+  on(event: "message" | "ping" | "pong", listener: () => void): unknown;
+  off(event: "message" | "ping" | "pong", listener: () => void): unknown;
+  readonly readyState: number;
+  readonly OPEN: number;
+  ping(): void;
+}
+
 /** Pings the far end and calls `onSilent` once nothing has come from it for `idleTimeoutMs`. */
 export function watchLiveness(
-  ws: WebSocket,
+  ws: WatchedSocket,
   timeouts: SessionTimeouts,
   onSilent: (err: SessionProtocolError) => void,
 ): Liveness {

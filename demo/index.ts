@@ -1,8 +1,7 @@
 /**
  * The demo program: every resource of pulumi-sessions, and a tunnel, declared as a user would.
  * `npm run demo` points it at the local cloud (stack config `sessions:localCloud`, the local
- * cloud's keys as `alicloud:*` / `aws:*`) and, when the machine has MariaDB, at a real
- * database for the kill-session task.
+ * cloud's keys as `alicloud:*` / `aws:*`) and at a real MariaDB for the kill-session task.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as sessions from "pulumi-sessions";
@@ -116,15 +115,12 @@ const echo = new EchoThroughTunnel("echo-through-tunnel", {
 export const tunnelEndpoint = tunnel.endpoint;
 export const echoedThroughTunnel = echo.echoed;
 
-/** Drain the database before maintenance (only when the demo has a MariaDB to point at). */
-const dbInstanceId = demo.get("dbInstanceId");
-export const drain = dbInstanceId
-  ? new sessions.alicloud.KillInstanceSessionTask("drain-database", {
-      instanceId: dbInstanceId,
-      dbUser: demo.require("dbUser"),
-      dbUserPassword: demo.requireSecret("dbPassword"),
-      killAllSessions: true,
-      ignoredUsers: [demo.require("dbIgnoredUser")],
-      triggers: [demo.require("release")],
-    }).killSuccessCount.apply((killed) => ({ killed }))
-  : "skipped: no MariaDB on this machine";
+/** Drain the database before maintenance. */
+export const drain = new sessions.alicloud.KillInstanceSessionTask("drain-database", {
+  instanceId: demo.require("dbInstanceId"),
+  dbUser: demo.require("dbUser"),
+  dbUserPassword: demo.requireSecret("dbPassword"),
+  killAllSessions: true,
+  ignoredUsers: [demo.require("dbIgnoredUser")],
+  triggers: [demo.require("release")],
+}).killSuccessCount.apply((killed) => ({ killed }));

@@ -49,7 +49,8 @@ import { refuseSocket } from "./security/socketRefusal";
 import { routeUpgrade } from "./security/upgradeGuard";
 import { createServices } from "./services";
 import { checkPermission } from "./services/permissions";
-import { ApiError, type Service } from "./services/types";
+import { ApiError } from "./protocol/apiError";
+import type { Service } from "./services/types";
 
 export interface LocalCloudOptions {
   /** Time for service state (creation times, URL expiry, four-week retention). Default: system clock. */

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AdminClient } from "../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../emulator/server";
-import { deriveClientToken } from "../provider/resources/terminalSession";
+import { deriveClientToken } from "../provider/resources/terminalSession/lifecycle";
 import { createSessionsPlugin, typeOfUrn, type SessionsPlugin } from "./provider";
 import { isSecret, secret } from "./secrets";
 

@@ -7,15 +7,23 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type * as pulumiProvider from "@pulumi/pulumi/provider";
-import { resolveProviderSettings, type ConfigSource, type Environment } from "../provider/config";
-import { resolveAwsSettings } from "../provider/clients/aws/settings";
+import {
+  configFailures,
+  dynamicConfigSource,
+  pluginKeyFor,
+  resolveProviderSettings,
+  SECRET_CONFIG_NAMES,
+  type Environment,
+} from "../provider/config";
 import { ResourceInitError } from "../provider/errors/base";
-import { PROVIDER_PROPERTY, URN_PROPERTY } from "../provider/inputs";
-import { dynamicConfigSource, PLUGIN_CONFIG, pluginKeyFor, SECRET_CONFIG_NAMES } from "./config";
-import { buildDoors, type Door, type LifecycleFactories } from "./doors";
+import { tunnelEndpointLifecycle } from "../provider/tunnel/endpoint";
+import { checkTunnelConfig, TUNNEL_CONFIG_KEYS } from "../provider/tunnel/inputs";
+import { CONFIG_VARIABLES } from "../sdk/contract/config";
+import { PROVIDER_PROPERTY, URN_PROPERTY } from "../sdk/contract/resources";
+import { TUNNEL_ENDPOINT_TYPE } from "../sdk/contract/tunnel";
+import { buildDoors, type Door } from "./doors";
 import { reveal, sealKeys, secretKeys } from "./secrets";
-import { TUNNEL_ENDPOINT_TYPE } from "../provider/schemas/tunnel";
-import { checkTunnelConfig, TUNNEL_CONFIG_KEYS, tunnelEndpointLifecycle, TunnelHost } from "./tunnels";
+import { TunnelHost } from "./tunnels";
 
 /** A failure of the provider configuration, named by its `sessions:` key. */
 export interface ConfigFailure {
@@ -43,18 +51,16 @@ export interface SessionsPluginOptions {
   version: string;
   /** The environment the settings fall back to (default `process.env`). */
   env?: Environment;
-  /** Lifecycle factories (default: the real ones). */
-  lifecycles?: LifecycleFactories;
   /** Where tunnels are held (default: one for this process). */
   tunnels?: TunnelHost;
 }
 
 /** Keys the engine itself may add to a provider's inputs. */
 const ENGINE_KEYS = new Set(["version", "pluginDownloadURL"]);
-const KNOWN_CONFIG = new Set(PLUGIN_CONFIG.map((v) => v.name));
+const KNOWN_CONFIG = new Set(CONFIG_VARIABLES.map((v) => v.name));
 const KNOWN_INPUTS = new Set([...KNOWN_CONFIG, ...TUNNEL_CONFIG_KEYS]);
 /** The dynamic providers' key names, longest first, to rename them in messages. */
-const DYNAMIC_KEYS = PLUGIN_CONFIG.map((v) => v.dynamicKey)
+const DYNAMIC_KEYS = CONFIG_VARIABLES.map((v) => v.dynamicKey)
   .filter((k) => pluginKeyFor(k) !== k)
   .sort((a, b) => b.length - a.length);
 
@@ -80,11 +86,11 @@ export function typeOfUrn(urn: string): string {
 /** Creates the plugin (see the module comment). */
 export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPlugin {
   const env = options.env ?? process.env;
-  const doors = buildDoors(options.lifecycles);
+  const doors = buildDoors();
   const tunnels = options.tunnels ?? new TunnelHost();
   doors.set(TUNNEL_ENDPOINT_TYPE, {
     token: TUNNEL_ENDPOINT_TYPE,
-    lifecycle: tunnelEndpointLifecycle(tunnels),
+    lifecycle: tunnelEndpointLifecycle(() => tunnels.endpoint()),
     passUrn: false,
     secretProperties: [],
   });
@@ -113,7 +119,7 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
       const d = door(urn);
       const inputs = plain(news);
       if (d.passUrn) inputs[URN_PROPERTY] = urn;
-      const result = await d.lifecycle.check!(plain(olds), inputs);
+      const result = await d.lifecycle.check(plain(olds), inputs);
       return {
         inputs: seal(result.inputs, keep(d, news)),
         failures: (result.failures ?? []).map((f) => ({
@@ -125,7 +131,7 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
 
     async diff(id, urn, olds, news) {
       const d = door(urn);
-      const result = await d.lifecycle.diff!(id, plain(olds), plain(news));
+      const result = await d.lifecycle.diff(id, plain(olds), plain(news));
       return {
         changes: result.changes,
         replaces: result.replaces,
@@ -156,7 +162,6 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
 
     async read(id, urn, props) {
       const d = door(urn);
-      if (!d.lifecycle.read) return { id, props };
       const secrets = keep(d, props);
       const result: dynamic.ReadResult = await d.lifecycle.read(id, plain(props));
       // No id: gone (ended outside Pulumi), and the engine drops it from state.
@@ -170,34 +175,14 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
 
     async update(id, urn, olds, news) {
       const d = door(urn);
-      const result = await d.lifecycle.update!(id, plain(olds), plain(news));
+      const result = await d.lifecycle.update(id, plain(olds), plain(news));
       return { outs: seal(result.outs, keep(d, olds, news)) };
     },
 
     async delete(id, urn, props) {
-      await door(urn).lifecycle.delete?.(id, plain(props));
+      await door(urn).lifecycle.delete(id, plain(props));
     },
   };
-
-  function validateConfig(source: ConfigSource): ConfigFailure[] {
-    const failures: ConfigFailure[] = [];
-    for (const resolve of [
-      () => resolveProviderSettings(source, env),
-      () => resolveAwsSettings(source, env),
-    ]) {
-      try {
-        resolve();
-      } catch (err) {
-        const key = (err as { key?: unknown }).key;
-        if (typeof key !== "string") throw err;
-        failures.push({
-          property: pluginKeyFor(key).replace(/^sessions:/, ""),
-          reason: inPluginTerms((err as Error).message),
-        });
-      }
-    }
-    return failures;
-  }
 
   return {
     provider,
@@ -210,7 +195,12 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
           property: k,
           reason: `sessions:${k} is not a configuration key of this provider; known keys: ${[...KNOWN_CONFIG].join(", ")}.`,
         }));
-      failures.push(...validateConfig(dynamicConfigSource(values)));
+      for (const { key, reason } of configFailures(dynamicConfigSource(values), env)) {
+        failures.push({
+          property: pluginKeyFor(key).replace(/^sessions:/, ""),
+          reason: inPluginTerms(reason),
+        });
+      }
       const tunnel = await checkTunnelConfig(plain(olds), news);
       failures.push(...tunnel.failures);
       // Secret in state whatever the user typed (`pulumi config set` without --secret).
@@ -218,13 +208,12 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
     },
 
     async configure(values, urn) {
-      const source = dynamicConfigSource(plain(values));
-      const request = { config: source } as unknown as dynamic.ConfigureRequest;
       try {
-        for (const d of doors.values()) await d.lifecycle.configure?.(request);
+        const settings = resolveProviderSettings(dynamicConfigSource(plain(values)), env);
+        for (const d of doors.values()) d.lifecycle.configure(settings);
         await tunnels.configure(
           plain(values),
-          source,
+          settings,
           urn ?? "urn:pulumi:unknown::unknown::pulumi:providers:sessions::default",
         );
       } catch (err) {

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumiProvider from "@pulumi/pulumi/provider";
 import { canonicalJson } from "../provider/inputs";
 import type { SessionsPlugin } from "./provider";
-import { TUNNEL_DRY_RUN_INPUT } from "../provider/schemas/tunnel";
+import { TUNNEL_DRY_RUN_INPUT } from "../sdk/contract/tunnel";
 import { reveal } from "./secrets";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the modules `main` itself uses, by path */

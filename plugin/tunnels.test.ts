@@ -1,7 +1,5 @@
-/**
- * The tunnel inputs at CheckConfig (validation named by field, a local port that stays put), and
- * tunnels in the plugin against the local cloud: a failed session is logged and replaced.
- */
+/** Tunnels in the plugin process against the local cloud: a failed session is logged and replaced. */
+import { settingsFromEnv } from "../provider/config";
 import { tunnelReason } from "../provider/tunnel/sessions";
 import {
   eventually,
@@ -9,49 +7,16 @@ import {
   startLocalTunnels,
   type LocalTunnels,
 } from "../provider/tunnel/testing/localTunnels";
-import { checkTunnelConfig, freePort, TunnelHost } from "./tunnels";
+import { freePort } from "../provider/tunnel/inputs";
+import { TunnelHost } from "./tunnels";
 
 const aws = { target: "i-0abc", remotePort: 3306 };
-const pick = async () => 40001;
-
-test("an unset localPort gets a free port at first, then keeps the one in state", async () => {
-  const first = await checkTunnelConfig({}, { awsTunnel: aws }, pick);
-  expect(first.failures).toEqual([]);
-  expect(first.inputs.awsTunnel).toEqual({ ...aws, localPort: 40001 });
-
-  const again = await checkTunnelConfig(
-    { awsTunnel: { ...aws, localPort: 40123 } },
-    { awsTunnel: aws },
-    pick,
-  );
-  expect(again.inputs.awsTunnel).toEqual({ ...aws, localPort: 40123 });
-
-  const chosen = await checkTunnelConfig({}, { awsTunnel: { ...aws, localPort: 15432 } }, pick);
-  expect(chosen.inputs.awsTunnel).toEqual({ ...aws, localPort: 15432 });
-});
-
-test("bad tunnel inputs name the field and the rule", async () => {
-  const { failures } = await checkTunnelConfig(
-    {},
-    {
-      awsTunnel: { target: "", remotePort: 0, extra: 1 },
-      alicloudTunnel: { instanceId: "i-1", portNumber: 22 },
-    },
-    pick,
-  );
-  expect(failures.map((f) => f.reason).sort()).toEqual([
-    "awsTunnel and alicloudTunnel cannot both be set: one tunnel per provider",
-    "awsTunnel.extra is not a known input",
-    "awsTunnel.remotePort: remotePort must be at least 1 (rule portNumber 1..65535)",
-    "awsTunnel.target: target must not be empty (rule 1..400 characters)",
-  ]);
-});
 
 test("a dry run configures the tunnel's port without starting anything", async () => {
   const host = new TunnelHost(() => {});
   await host.configure(
     { awsTunnel: { ...aws, localPort: 40002 }, __tunnelDryRun: true },
-    { get: () => undefined },
+    settingsFromEnv({}),
     "urn:pulumi:dev::p::pulumi:providers:sessions::db",
   );
   expect(host.endpoint()).toEqual({ host: "127.0.0.1", port: 40002 });
@@ -92,7 +57,7 @@ describe("against the local cloud", () => {
     const ports = { aws: await freePort(), alicloud: await freePort() };
     for (const cloud of ["aws", "alicloud"] as const) {
       const { inputs } = local.spec(cloud, ports[cloud]);
-      await hosts[cloud].configure({ [`${cloud}Tunnel`]: inputs }, local.config, urns[cloud]);
+      await hosts[cloud].configure({ [`${cloud}Tunnel`]: inputs }, local.settings, urns[cloud]);
     }
     const liveIds = async () => {
       const live = await local.live();

@@ -1,19 +1,30 @@
 /**
- * Every resource of the package, with what schema.json and the docs are generated from.
- * One entry per resource; the zod schemas and their doc comments are the single source.
+ * The provider's side of each resource row (`sdk/contract/resources.ts`): its lifecycle, for the
+ * plugin's doors, and what schema.json and the docs are generated from. The zod schemas and
+ * their doc comments are the single source of the fields.
  */
 import type { z } from "zod";
-import * as killInstanceSessionTask from "./schemas/killInstanceSessionTask";
-import * as terminalSession from "./schemas/terminalSession";
-import * as ssmSession from "./schemas/ssmSession";
-import * as ssmSessionRevocation from "./schemas/ssmSessionRevocation";
-import * as terminalSessionRevocation from "./schemas/terminalSessionRevocation";
-import { revocationResultSchema } from "./schemas/revocation";
+import { RESOURCES, type ResourceRow } from "../sdk/contract/resources";
+import type { Lifecycle } from "./lifecycle";
+import * as killInstanceSessionTask from "./resources/killInstanceSessionTask/schema";
+import { killInstanceSessionTaskLifecycle } from "./resources/killInstanceSessionTask/lifecycle";
+import { revocationResultSchema } from "./resources/revocation/schema";
+import { revocationLifecycle } from "./resources/revocation/lifecycle";
+import * as ssmSession from "./resources/ssmSession/schema";
+import { ssmSessionLifecycle } from "./resources/ssmSession/lifecycle";
+import * as ssmSessionRevocation from "./resources/ssmSessionRevocation/schema";
+import { ssmSessionRevocationCloud } from "./resources/ssmSessionRevocation/lifecycle";
+import * as terminalSession from "./resources/terminalSession/schema";
+import { terminalSessionLifecycle } from "./resources/terminalSession/lifecycle";
+import * as terminalSessionRevocation from "./resources/terminalSessionRevocation/schema";
+import { terminalSessionRevocationCloud } from "./resources/terminalSessionRevocation/lifecycle";
 
-/** A resource as schema.json describes it. */
+/** A resource as the plugin runs it and schema.json describes it. */
 export interface CatalogEntry {
-  /** The schema token, `sessions:<module>:<Type>`. */
-  token: string;
+  /** What the SDK and the doors read: token, provider module, secrets, URN. */
+  row: ResourceRow;
+  /** A new lifecycle of the resource (the plugin's door; the dynamic provider is the row's module). */
+  lifecycle: () => Lifecycle;
   /** The resource's doc page, relative to the repo root. */
   docFile: string;
   /** Source of the public class, whose doc comment describes the resource. */
@@ -27,30 +38,32 @@ export interface CatalogEntry {
    * `sourceFile` unless it names its own (outputs shared by several resources).
    */
   outputs: { schema: z.ZodObject; name: string; sourceFile?: string };
-  /** Inputs kept secret in state. */
-  secretInputs: readonly string[];
-  /** Outputs the resource class marks secret (`additionalSecretOutputs`). */
-  secretOutputs: readonly string[];
   /** Inputs that update in place; every other input replaces the resource when it changes. */
   inPlaceInputs?: readonly string[];
 }
 
+const REVOCATION_OUTPUTS = {
+  schema: revocationResultSchema,
+  name: "revocationResultSchema",
+  sourceFile: "provider/resources/revocation/schema.ts",
+};
+
 export const catalog: readonly CatalogEntry[] = [
   {
-    token: "sessions:alicloud:TerminalSession",
+    row: RESOURCES.terminalSession,
+    lifecycle: () => terminalSessionLifecycle(),
     docFile: "docs/alicloud/terminal-session.md",
     sdk: { file: "sdk/alicloud/terminalSession.ts", className: "TerminalSession" },
-    sourceFile: "provider/schemas/terminalSession.ts",
+    sourceFile: "provider/resources/terminalSession/schema.ts",
     inputs: { schema: terminalSession.terminalSessionInputsSchema, name: "terminalSessionInputsSchema" },
     outputs: { schema: terminalSession.terminalSessionComputedSchema, name: "terminalSessionComputedSchema" },
-    secretInputs: [],
-    secretOutputs: terminalSession.TERMINAL_SESSION_SECRET_OUTPUTS,
   },
   {
-    token: "sessions:alicloud:KillInstanceSessionTask",
+    row: RESOURCES.killInstanceSessionTask,
+    lifecycle: () => killInstanceSessionTaskLifecycle(),
     docFile: "docs/alicloud/kill-instance-session-task.md",
     sdk: { file: "sdk/alicloud/killInstanceSessionTask.ts", className: "KillInstanceSessionTask" },
-    sourceFile: "provider/schemas/killInstanceSessionTask.ts",
+    sourceFile: "provider/resources/killInstanceSessionTask/schema.ts",
     inputs: {
       schema: killInstanceSessionTask.killInstanceSessionTaskInputsSchema,
       name: "killInstanceSessionTaskInputsSchema",
@@ -59,52 +72,39 @@ export const catalog: readonly CatalogEntry[] = [
       schema: killInstanceSessionTask.killInstanceSessionTaskComputedSchema,
       name: "killInstanceSessionTaskComputedSchema",
     },
-    secretInputs: ["dbUserPassword"],
-    secretOutputs: killInstanceSessionTask.KILL_INSTANCE_SESSION_TASK_SECRET_OUTPUTS,
     inPlaceInputs: killInstanceSessionTask.IN_PLACE_KEYS,
   },
   {
-    token: "sessions:alicloud:TerminalSessionRevocation",
+    row: RESOURCES.terminalSessionRevocation,
+    lifecycle: () => revocationLifecycle(terminalSessionRevocationCloud),
     docFile: "docs/alicloud/terminal-session-revocation.md",
     sdk: { file: "sdk/alicloud/terminalSessionRevocation.ts", className: "TerminalSessionRevocation" },
-    sourceFile: "provider/schemas/terminalSessionRevocation.ts",
+    sourceFile: "provider/resources/terminalSessionRevocation/schema.ts",
     inputs: {
       schema: terminalSessionRevocation.terminalSessionRevocationInputsSchema,
       name: "terminalSessionRevocationInputsSchema",
     },
-    outputs: {
-      schema: revocationResultSchema,
-      name: "revocationResultSchema",
-      sourceFile: "provider/schemas/revocation.ts",
-    },
-    secretInputs: [],
-    secretOutputs: [],
+    outputs: REVOCATION_OUTPUTS,
   },
   {
-    token: "sessions:aws:SsmSession",
+    row: RESOURCES.ssmSession,
+    lifecycle: () => ssmSessionLifecycle(),
     docFile: "docs/aws/ssm-session.md",
     sdk: { file: "sdk/aws/ssmSession.ts", className: "SsmSession" },
-    sourceFile: "provider/schemas/ssmSession.ts",
+    sourceFile: "provider/resources/ssmSession/schema.ts",
     inputs: { schema: ssmSession.ssmSessionInputsSchema, name: "ssmSessionInputsSchema" },
     outputs: { schema: ssmSession.ssmSessionComputedSchema, name: "ssmSessionComputedSchema" },
-    secretInputs: [],
-    secretOutputs: ssmSession.SSM_SESSION_SECRET_OUTPUTS,
   },
   {
-    token: "sessions:aws:SsmSessionRevocation",
+    row: RESOURCES.ssmSessionRevocation,
+    lifecycle: () => revocationLifecycle(ssmSessionRevocationCloud),
     docFile: "docs/aws/ssm-session-revocation.md",
     sdk: { file: "sdk/aws/ssmSessionRevocation.ts", className: "SsmSessionRevocation" },
-    sourceFile: "provider/schemas/ssmSessionRevocation.ts",
+    sourceFile: "provider/resources/ssmSessionRevocation/schema.ts",
     inputs: {
       schema: ssmSessionRevocation.ssmSessionRevocationInputsSchema,
       name: "ssmSessionRevocationInputsSchema",
     },
-    outputs: {
-      schema: revocationResultSchema,
-      name: "revocationResultSchema",
-      sourceFile: "provider/schemas/revocation.ts",
-    },
-    secretInputs: [],
-    secretOutputs: [],
+    outputs: REVOCATION_OUTPUTS,
   },
 ];

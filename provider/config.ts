@@ -1,18 +1,31 @@
 /**
- * Provider settings, read in the provider's `configure` from the stack config the engine
- * hands to dynamic providers (secrets already unwrapped) and from the environment of the
- * provider process. Nothing here is ever captured into the serialized provider: the
- * settings live only in the process that runs the provider.
+ * The settings of both clouds, for every door: the dynamic providers' `configure` (stack config
+ * the engine hands them, secrets already unwrapped), the plugin (its `sessions:*` variables,
+ * seen through {@link dynamicConfigSource}) and the tunnels. Read from that config and from the
+ * environment of the process; nothing here is ever captured into state.
  *
- * Order, first match wins:
+ * Alibaba Cloud, first match wins:
  * 1. stack config: `alicloud:accessKey` + `alicloud:secretKey` (+ `alicloud:securityToken`),
  *    else `alicloud:profile`;
  * 2. environment: `ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET` (+ `ALIBABA_CLOUD_SECURITY_TOKEN`),
  *    else `ALICLOUD_ACCESS_KEY` + `ALICLOUD_SECRET_KEY` (+ `ALICLOUD_SECURITY_TOKEN`);
  * 3. the `@alicloud/credentials` default chain (OIDC, CLI profiles, ECS RAM role, URI).
- * A key id and its secret always come from the same place, never mixed.
+ *
+ * AWS (the keys of the `@pulumi/aws` provider), first match wins:
+ * 1. stack config `aws:accessKey` + `aws:secretKey` (+ `aws:token`);
+ * 2. stack config `aws:profile`: that profile of the shared files (`~/.aws/credentials`,
+ *    `~/.aws/config`, incl. SSO, role assumption and `credential_process`);
+ * 3. the SDK's default chain: `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`,
+ *    `AWS_PROFILE` and the shared files, web identity, the container and EC2 metadata
+ *    endpoints (the latter off with `AWS_EC2_METADATA_DISABLED=true`).
+ * Region: `aws:region`, then `AWS_REGION`, then `AWS_DEFAULT_REGION`.
+ *
+ * For either cloud, a key id and its secret always come from the same place, never mixed.
  */
+import { CONFIG_KEYS, CONFIG_NAMESPACE, CONFIG_VARIABLES } from "../sdk/contract/config";
 import { ProviderConfigError } from "./errors/base";
+
+export { CONFIG_KEYS, CONFIG_NAMESPACE };
 
 /** Read access to stack config (the dynamic provider's `Config`: `get("ns:key")`). */
 export interface ConfigSource {
@@ -31,6 +44,33 @@ export interface Sourced<T> {
   source: string;
 }
 
+/**
+ * A named profile of the cloud's own config files: the Alibaba Cloud CLI's
+ * (`~/.aliyun/config.json`), AWS's shared config and credentials files.
+ */
+export interface ProfileCredentials {
+  kind: "profile";
+  /** The profile name. */
+  profile: string;
+  /** Where the profile name came from. */
+  source: string;
+}
+
+/** The cloud SDK's default credential chain (`@alicloud/credentials`, the AWS SDK's). */
+export interface DefaultChainCredentials {
+  kind: "default";
+  /** Always "default credential chain". */
+  source: string;
+}
+
+/** What each cloud's settings hold. */
+export interface CloudSettings<Credentials> {
+  /** The default region for resources that do not set `region`. */
+  region?: Sourced<string>;
+  /** The credentials to sign with. */
+  credentials: Credentials;
+}
+
 /** Where Alibaba Cloud credentials come from. */
 export type AlicloudCredentialSource =
   | {
@@ -45,27 +85,33 @@ export type AlicloudCredentialSource =
       /** Where the keys came from. */
       source: string;
     }
-  | {
-      /** A named profile of the Alibaba Cloud CLI config (`~/.aliyun/config.json`). */
-      kind: "profile";
-      /** The profile name. */
-      profile: string;
-      /** Where the profile name came from. */
-      source: string;
-    }
-  | {
-      /** The `@alicloud/credentials` default chain. */
-      kind: "default";
-      /** Always "default credential chain". */
-      source: string;
-    };
+  | ProfileCredentials
+  | DefaultChainCredentials;
 
 /** Alibaba Cloud settings. */
-export interface AlicloudSettings {
-  /** The default region for resources that do not set `region`. */
-  region?: Sourced<string>;
-  /** The credentials to sign with. */
-  credentials: AlicloudCredentialSource;
+export type AlicloudSettings = CloudSettings<AlicloudCredentialSource>;
+
+/** Where AWS credentials come from. */
+export type AwsCredentialSource =
+  | {
+      /** Explicit keys from the stack config. */
+      kind: "static";
+      /** The access key id. */
+      accessKeyId: string;
+      /** The secret access key. */
+      secretAccessKey: string;
+      /** The session token, for temporary keys. */
+      sessionToken?: string;
+      /** Where the keys came from. */
+      source: string;
+    }
+  | ProfileCredentials
+  | DefaultChainCredentials;
+
+/** AWS settings. */
+export interface AwsSettings extends CloudSettings<AwsCredentialSource> {
+  /** The SSM endpoint override (`sessions:ssmEndpoint`, else `sessions:localCloud`). */
+  ssmEndpoint?: string;
 }
 
 /** Endpoint overrides (`http://127.0.0.1:PORT`); the scheme decides the protocol. */
@@ -81,26 +127,12 @@ export interface EndpointSettings {
 /** Everything `configure` resolves. */
 export interface ProviderSettings {
   /** Alibaba Cloud region and credentials. */
-  alicloud: AlicloudSettings;
+  readonly alicloud: AlicloudSettings;
+  /** AWS region, credentials and SSM endpoint. */
+  readonly aws: AwsSettings;
   /** Endpoint overrides. */
-  endpoints: EndpointSettings;
+  readonly endpoints: EndpointSettings;
 }
-
-/** The config namespace of this package. */
-export const CONFIG_NAMESPACE = "sessions";
-
-/** Stack config keys this package reads. */
-export const CONFIG_KEYS = {
-  alicloudAccessKey: "alicloud:accessKey",
-  alicloudSecretKey: "alicloud:secretKey",
-  alicloudSecurityToken: "alicloud:securityToken",
-  alicloudRegion: "alicloud:region",
-  alicloudProfile: "alicloud:profile",
-  ecsEndpoint: `${CONFIG_NAMESPACE}:ecsEndpoint`,
-  dasEndpoint: `${CONFIG_NAMESPACE}:dasEndpoint`,
-  ssmEndpoint: `${CONFIG_NAMESPACE}:ssmEndpoint`,
-  localCloud: `${CONFIG_NAMESPACE}:localCloud`,
-} as const;
 
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -108,7 +140,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** The first source that has a value. */
-export function first(candidates: Array<[string, string | undefined]>): Sourced<string> | undefined {
+function first(candidates: Array<[string, string | undefined]>): Sourced<string> | undefined {
   for (const [source, raw] of candidates) {
     const value = nonEmpty(raw);
     if (value !== undefined) return { value, source };
@@ -116,16 +148,14 @@ export function first(candidates: Array<[string, string | undefined]>): Sourced<
   return undefined;
 }
 
-/** Explicit keys from one place, or an error when only half of a pair is there. */
-export function keyPair(
+/** Explicit keys from one place (stack config or environment), or an error when only half of a pair is there. */
+function keyPair(
+  from: ConfigSource,
   idKey: string,
-  id: string | undefined,
   secretKey: string,
-  secret: string | undefined,
   tokenKey: string,
-  token: string | undefined,
 ): AlicloudCredentialSource | undefined {
-  const [i, s, t] = [nonEmpty(id), nonEmpty(secret), nonEmpty(token)];
+  const [i, s, t] = [nonEmpty(from.get(idKey)), nonEmpty(from.get(secretKey)), nonEmpty(from.get(tokenKey))];
   if (i && s)
     return {
       kind: "static",
@@ -154,32 +184,50 @@ export function resolveAlicloudSettings(config: ConfigSource, env: Environment):
     ["ALIBABA_CLOUD_REGION", env.ALIBABA_CLOUD_REGION],
   ]);
   const profile = nonEmpty(config.get(CONFIG_KEYS.alicloudProfile));
+  const fromEnv = configFromObject(env);
   const credentials = keyPair(
+    config,
     CONFIG_KEYS.alicloudAccessKey,
-    config.get(CONFIG_KEYS.alicloudAccessKey),
     CONFIG_KEYS.alicloudSecretKey,
-    config.get(CONFIG_KEYS.alicloudSecretKey),
     CONFIG_KEYS.alicloudSecurityToken,
-    config.get(CONFIG_KEYS.alicloudSecurityToken),
   ) ??
     (profile ? { kind: "profile" as const, profile, source: CONFIG_KEYS.alicloudProfile } : undefined) ??
     keyPair(
+      fromEnv,
       "ALIBABA_CLOUD_ACCESS_KEY_ID",
-      env.ALIBABA_CLOUD_ACCESS_KEY_ID,
       "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-      env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
       "ALIBABA_CLOUD_SECURITY_TOKEN",
-      env.ALIBABA_CLOUD_SECURITY_TOKEN,
     ) ??
-    keyPair(
-      "ALICLOUD_ACCESS_KEY",
-      env.ALICLOUD_ACCESS_KEY,
-      "ALICLOUD_SECRET_KEY",
-      env.ALICLOUD_SECRET_KEY,
-      "ALICLOUD_SECURITY_TOKEN",
-      env.ALICLOUD_SECURITY_TOKEN,
-    ) ?? { kind: "default" as const, source: "default credential chain" };
+    keyPair(fromEnv, "ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN") ?? {
+      kind: "default" as const,
+      source: "default credential chain",
+    };
   return { region, credentials };
+}
+
+/** Resolves AWS region, credentials and SSM endpoint (see the module comment for the order). */
+export function resolveAwsSettings(config: ConfigSource, env: Environment): AwsSettings {
+  const region = first([
+    [CONFIG_KEYS.awsRegion, config.get(CONFIG_KEYS.awsRegion)],
+    ["AWS_REGION", env.AWS_REGION],
+    ["AWS_DEFAULT_REGION", env.AWS_DEFAULT_REGION],
+  ]);
+  // keyPair enforces "both or neither" with messages naming the keys; its field names are Alibaba's.
+  const pair = keyPair(config, CONFIG_KEYS.awsAccessKey, CONFIG_KEYS.awsSecretKey, CONFIG_KEYS.awsToken);
+  const profile = first([[CONFIG_KEYS.awsProfile, config.get(CONFIG_KEYS.awsProfile)]]);
+  const credentials: AwsCredentialSource =
+    pair?.kind === "static"
+      ? {
+          kind: "static",
+          accessKeyId: pair.accessKeyId,
+          secretAccessKey: pair.accessKeySecret,
+          sessionToken: pair.securityToken,
+          source: pair.source,
+        }
+      : profile
+        ? { kind: "profile", profile: profile.value, source: profile.source }
+        : { kind: "default", source: "default credential chain" };
+  return { region, credentials, ssmEndpoint: resolveEndpoints(config).ssm };
 }
 
 /** Checks an endpoint override: an absolute http(s) URL without path, query or credentials. */
@@ -213,15 +261,88 @@ export function resolveEndpoints(config: ConfigSource): EndpointSettings {
   };
 }
 
-/** Resolves every provider setting. */
+/**
+ * Resolves every provider setting. Each cloud's on first use: a key pair half set for one cloud
+ * fails only that cloud's resources (the plugin's CheckConfig checks both, see {@link configFailures}).
+ */
 export function resolveProviderSettings(
   config: ConfigSource,
   env: Environment = process.env,
 ): ProviderSettings {
-  return { alicloud: resolveAlicloudSettings(config, env), endpoints: resolveEndpoints(config) };
+  let alicloud: AlicloudSettings | undefined;
+  let aws: AwsSettings | undefined;
+  return {
+    endpoints: resolveEndpoints(config),
+    get alicloud() {
+      return (alicloud ??= resolveAlicloudSettings(config, env));
+    },
+    get aws() {
+      return (aws ??= resolveAwsSettings(config, env));
+    },
+  };
+}
+
+/** Settings from the environment alone, for engines that never call `configure` (before 3.139). */
+export function settingsFromEnv(env: Environment = process.env): ProviderSettings {
+  return resolveProviderSettings({ get: () => undefined }, env);
+}
+
+/** A configuration error, named by its key. */
+export interface ConfigFailure {
+  /** The config key. */
+  key: string;
+  /** What is wrong and how to fix it. */
+  reason: string;
+}
+
+/** Every configuration error (endpoints, then each cloud's), once per key, instead of the first thrown. */
+export function configFailures(config: ConfigSource, env: Environment = process.env): ConfigFailure[] {
+  const failures = new Map<string, string>();
+  for (const resolve of [
+    () => resolveEndpoints(config),
+    () => resolveAlicloudSettings(config, env),
+    () => resolveAwsSettings(config, env),
+  ]) {
+    try {
+      resolve();
+    } catch (err) {
+      const key = (err as { key?: unknown }).key;
+      if (typeof key !== "string") throw err;
+      if (!failures.has(key)) failures.set(key, (err as Error).message);
+    }
+  }
+  return [...failures].map(([key, reason]) => ({ key, reason }));
 }
 
 /** A {@link ConfigSource} over a plain object, for tests and tools. */
 export function configFromObject(values: Readonly<Record<string, string | undefined>>): ConfigSource {
   return { get: (key) => values[key] };
+}
+
+/** The names of the plugin's secret variables. */
+export const SECRET_CONFIG_NAMES: readonly string[] = CONFIG_VARIABLES.filter((v) => v.secret).map(
+  (v) => v.name,
+);
+
+const byDynamicKey = new Map(CONFIG_VARIABLES.map((v) => [v.dynamicKey, v.name]));
+
+/**
+ * The dynamic providers' view of the plugin's configuration: `get("alicloud:region")` answers
+ * `sessions:alicloudRegion`. `values` are the plugin's variables by name, secrets unwrapped.
+ */
+export function dynamicConfigSource(values: Readonly<Record<string, unknown>>): ConfigSource {
+  return {
+    get(key) {
+      const name = byDynamicKey.get(key);
+      const value = name === undefined ? undefined : values[name];
+      if (value === undefined || value === null) return undefined;
+      return typeof value === "string" ? value : JSON.stringify(value);
+    },
+  };
+}
+
+/** The plugin key a dynamic key stands for (`alicloud:region` -> `sessions:alicloudRegion`), to name it in messages. */
+export function pluginKeyFor(dynamicKey: string): string {
+  const name = byDynamicKey.get(dynamicKey);
+  return name === undefined ? dynamicKey : `${CONFIG_NAMESPACE}:${name}`;
 }

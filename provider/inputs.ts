@@ -6,17 +6,22 @@
  * both sides are narrowed to the input keys first; an unknown new value (preview) counts as a
  * change, because it may turn out different.
  */
+import { PROVIDER_PROPERTY, URN_PROPERTY } from "../sdk/contract/resources";
 import { containsUnknown, dropNulls } from "./validation";
 
-/** Property the resource class sets to the resource's URN, so `check` can derive the client token. */
-export const URN_PROPERTY = "__urn";
+export { PROVIDER_PROPERTY, URN_PROPERTY };
 
 /**
- * Property holding the module the dynamic provider loads the provider from. The engine's host
- * adds it to outputs, but not to a failed create's properties: a provider must, or the
- * partially created resource could not be read or deleted.
+ * What `check` gets, apart: the user inputs (without nulls; the strict schemas then report
+ * unknown keys) and the URN a resource class passes in `__urn`, when it does.
  */
-export const PROVIDER_PROPERTY = "__provider";
+export function checkInputs(news: Record<string, unknown>): {
+  urn?: string;
+  inputs: Record<string, unknown>;
+} {
+  const { [URN_PROPERTY]: urn, [PROVIDER_PROPERTY]: _provider, ...rest } = news;
+  return { urn: typeof urn === "string" ? urn : undefined, inputs: dropNulls(rest) };
+}
 
 /** JSON with sorted keys: equal inputs give equal text. */
 export function canonicalJson(value: unknown): string {

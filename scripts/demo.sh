@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: starts the local cloud (with a real MariaDB when the machine has one), runs a real
+# The demo: starts the local cloud and a private MariaDB (installed first when missing, as
+# `npm test` does), runs a real
 # `pulumi preview`, `up`, `refresh` and `destroy` of the root Pulumi.yaml project (program in
 # demo/) against it on a private, throw-away backend, proves the sessions work, and stops
 # everything it started. Each stage says what it does; a failure names its stage.
@@ -54,17 +55,13 @@ export MARIADB_ADMIN_PASSWORD PULUMI_CONFIG_PASSPHRASE
 export PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state" \
   PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
-db_port=
-if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then
-  stage database "starting a private MariaDB server for the kill-session task"
-  db_port=$(bash scripts/mariadb.sh start "$work/mariadb")
-  echo "MariaDB on 127.0.0.1:$db_port"
-else
-  stage database "no MariaDB on this machine: the kill-session task is left out (apt-get install mariadb-server to see it)"
-fi
+stage database "MariaDB for the kill-session task: installing mariadb-server when missing (apt-get, as npm test does), then starting a private server"
+bash scripts/mariadb.sh install
+db_port=$(bash scripts/mariadb.sh start "$work/mariadb")
+echo "MariaDB on 127.0.0.1:$db_port"
 
 stage local-cloud "starting the local cloud on loopback"
-workload cloud-config "$work/local-cloud.json" $db_port
+workload cloud-config "$work/local-cloud.json" "$db_port"
 node dist/cli/bin.js local-cloud --config "$work/local-cloud.json" >"$work/cloud.out" 2>"$work/cloud.err" &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -80,15 +77,13 @@ tunnel_echo_port=$(free_port)
 
 stage workload "sessions opened outside Pulumi: terminal sessions for the revocation, database sessions for the kill task"
 workload stray "$cloud_url" "$work/stray-ids"
-if [ -n "$db_port" ]; then
-  # node itself in the background (not the shell function), so SIGTERM reaches it.
-  node "$repo/.work/tools/scripts/demo/workload.js" db 127.0.0.1 "$db_port" "$work/db-report.txt" \
-    >"$work/db.out" 2>&1 &
-  db_pid=$!
-  pids+=($db_pid)
-  for _ in $(seq 1 100); do grep -q opened "$work/db.out" 2>/dev/null && break; sleep 0.1; done
-  cat "$work/db.out"
-fi
+# node itself in the background (not the shell function), so SIGTERM reaches it.
+node "$repo/.work/tools/scripts/demo/workload.js" db 127.0.0.1 "$db_port" "$work/db-report.txt" \
+  >"$work/db.out" 2>&1 &
+db_pid=$!
+pids+=($db_pid)
+for _ in $(seq 1 100); do grep -q opened "$work/db.out" 2>/dev/null && break; sleep 0.1; done
+cat "$work/db.out"
 
 stage tunnel-service "the service behind the tunnel: a TCP echo on the SSM target that logs what reaches it"
 # node itself in the background, so SIGTERM reaches it; it runs until the demo ends.
@@ -111,7 +106,7 @@ pulumi stack init demo --non-interactive
 # A secret goes to pulumi on its standard input, not as an argument (visible to anyone in `ps`).
 while IFS=$'\t' read -r key value secret; do
   if [ "$secret" = true ]; then pulumi config set --secret "$key" <<<"$value"; else pulumi config set "$key" "$value"; fi
-done < <(workload stack-config "$cloud_url" "$echo_port" "$tunnel_echo_port" "$([ -n "$db_port" ] && echo true || echo false)")
+done < <(workload stack-config "$cloud_url" "$echo_port" "$tunnel_echo_port")
 pulumi config
 
 stage preview "pulumi preview"
@@ -125,13 +120,11 @@ pulumi stack output
 
 stage prove "using the sessions: a command's output through the WebSocket, bytes through the forwarded ports"
 pulumi stack output --json --show-secrets | node "$repo/.work/tools/scripts/demo/prove.js" "$echo_port"
-if [ -n "$db_port" ]; then
-  kill -TERM "$db_pid"
-  wait "$db_pid" || true
-  echo "kill-session task, seen from the database clients:"
-  sed 's/^/  /' "$work/db-report.txt"
-  grep -q "3 of 3" "$work/db-report.txt" && grep -q "still alive" "$work/db-report.txt"
-fi
+kill -TERM "$db_pid"
+wait "$db_pid" || true
+echo "kill-session task, seen from the database clients:"
+sed 's/^/  /' "$work/db-report.txt"
+grep -q "3 of 3" "$work/db-report.txt" && grep -q "still alive" "$work/db-report.txt"
 
 stage refresh "pulumi refresh"
 pulumi refresh --yes --skip-preview --non-interactive

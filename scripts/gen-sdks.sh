@@ -35,8 +35,8 @@ if [ ! -x "$bin" ]; then
   say "built in $(($(date +%s) - start))s"
 fi
 
-sdk_version=$(sed -n 's#^\s*github.com/pulumi/pulumi/sdk/v3 v\([0-9.]*\)$#\1#p' "$repo/engine/go.mod")
-go_version=$(sed -n 's#^go \([0-9.]*\)$#\1#p' "$repo/engine/go.mod")
+sdk_version=$(sed -n 's#^\s*github.com/pulumi/pulumi/sdk/v3 v\([0-9.]*\)$#\1#p' "$repo/tools/engine/go.mod")
+go_version=$(sed -n 's#^go \([0-9.]*\)$#\1#p' "$repo/tools/engine/go.mod")
 import_path=$(node -p "require('$repo/schema.json').language.go.importBasePath")
 
 out=$(mktemp -d)

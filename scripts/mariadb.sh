@@ -263,6 +263,7 @@ do_status() {
 
 if [[ -n "${install_now:-}" ]]; then
   install_packages
+  log "ready: $(mariadbd --version)"
   exit 0
 fi
 

@@ -49,11 +49,11 @@ beforeAll(async () => {
 });
 
 test("the list covers the catalog", () => {
-  expect(resources.map(([token]) => token).sort()).toEqual(catalog.map((e) => e.token).sort());
+  expect(resources.map(([token]) => token).sort()).toEqual(catalog.map((e) => e.row.token).sort());
 });
 
 describe("every input and output in the schema is an output property, set or not", () => {
-  test.each(catalog.map((e) => [e.token, e] as const))("%s", (token, entry) => {
+  test.each(catalog.map((e) => [e.row.token, e] as const))("%s", (token, entry) => {
     const resource = created.get(token) as unknown as Record<string, unknown>;
     const keys = [...Object.keys(entry.inputs.schema.shape), ...Object.keys(entry.outputs.schema.shape)];
     expect(keys.filter((k) => !pulumi.Output.isInstance(resource[k]))).toEqual([]);

@@ -4,13 +4,13 @@
  * direction. The schema test fails when the printed file is stale.
  */
 import type * as generated from "./schemaTypes";
-import type * as kill from "../provider/schemas/killInstanceSessionTask";
-import type * as revocation from "../provider/schemas/revocation";
-import type * as ssm from "../provider/schemas/ssmSession";
-import type * as ssmRevocation from "../provider/schemas/ssmSessionRevocation";
-import type * as terminal from "../provider/schemas/terminalSession";
-import type * as terminalRevocation from "../provider/schemas/terminalSessionRevocation";
-import type * as tunnel from "../provider/schemas/tunnel";
+import type * as kill from "../provider/resources/killInstanceSessionTask/schema";
+import type * as revocation from "../provider/resources/revocation/schema";
+import type * as ssm from "../provider/resources/ssmSession/schema";
+import type * as ssmRevocation from "../provider/resources/ssmSessionRevocation/schema";
+import type * as terminal from "../provider/resources/terminalSession/schema";
+import type * as terminalRevocation from "../provider/resources/terminalSessionRevocation/schema";
+import type * as tunnel from "../provider/tunnel/schema";
 import { PUBLIC_TYPES } from "../scripts/schema/publicTypes";
 
 /** True only when TypeScript sees the two types as identical. */

@@ -7,8 +7,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { engineBin, TestStack, uniqueSuffix } from "../../test/e2e/harness";
-import { programRoot } from "../../test/e2e/paths";
+import { engineBin, TestStack, uniqueSuffix } from "../../test/support/harness";
+import { programRoot } from "../../test/support/paths";
 import { scriptOutput } from "../../test/e2e/pluginSupport";
 import { LOCAL_KEY, startCloudFor, targetsFor, type Target } from "../../test/support/localCloudStack";
 import { envFor, scratchRoot, type BenchStack, type BenchStackOptions } from "./stacks";

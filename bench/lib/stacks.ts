@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LocalCloud } from "../../emulator/server";
 import { summarize, type Summary } from "./stats";
-import { TestStack, uniqueSuffix } from "../../test/e2e/harness";
-import { repoRoot } from "../../test/e2e/paths";
+import { TestStack, uniqueSuffix } from "../../test/support/harness";
+import { repoRoot } from "../../test/support/paths";
 import {
   createSessionStack,
   startCloudFor,

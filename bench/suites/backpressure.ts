@@ -201,7 +201,7 @@ async function throughput(forward: Forward, bytes: number): Promise<number> {
   return Number(mbps.toFixed(2));
 }
 
-/** Runs `run` against a fresh local cloud process and a fresh client process (stopped after). */
+/** Runs `run` against a local cloud process and a client process (stopped after). */
 async function withProcesses<T>(
   run: (forward: { ssm: Forward; ecs: Forward }, pids: { cloud: number; client: number }) => Promise<T>,
 ): Promise<T> {
@@ -220,40 +220,41 @@ export async function backpressureSuite(options: BackpressureOptions): Promise<S
   const started = Date.now();
   const goal = 64;
   const figures: Figure[] = [];
-  for (const [id, name, normalBytes] of [
-    ["23a", "ssm", options.pushBytes],
-    ["23b", "ecs", options.ecsBytes],
-  ] as const) {
-    // Each arm in fresh processes: one arm's heap must not hide the next one's growth.
-    const arm = <T>(
-      what: string,
-      run: (f: Forward, pids: { cloud: number; client: number }) => Promise<T>,
-    ) => {
-      process.stderr.write(`bench: backpressure: ${name} ${what}\n`);
-      return withProcesses((forward, pids) => run(forward[name], pids));
-    };
-    const down = await arm("target pushes", (f, pids) => targetPushes(f, pids, options));
-    const up = await arm("app pushes", (f, pids) => applicationPushes(f, pids, options));
-    const rate = await arm("normal peer", (f) => throughput(f, normalBytes));
-    const worst = Math.max(down.cloudMB, down.clientMB, up.cloudMB, up.clientMB);
-    figures.push({
-      id,
-      what:
-        `${name.toUpperCase()} port forward, a peer that reads nothing while ${options.pushBytes / MB} MB are pushed at it: ` +
-        "RSS growth of the local cloud / the client (target pushes, app reads nothing; app pushes, target reads nothing), beside the throughput with a peer that reads",
-      goal: `<= ${goal} MB each`,
-      measured:
-        `target pushes (${down.acceptedMB} MB accepted): cloud +${down.cloudMB} MB, client +${down.clientMB} MB; ` +
-        `app pushes (${up.acceptedMB} MB accepted): cloud +${up.cloudMB} MB, client +${up.clientMB} MB; ` +
-        `normal peer ${rate} MB/s (${normalBytes / MB} MB)`,
-      pass: worst <= goal,
-      details: { targetPushes: down, applicationPushes: up, normalMBps: rate, normalBytes },
-    });
-  }
+  // One local cloud and one client process for every arm, as a user runs them: a stalled session
+  // must leave the next one (and its throughput) alone. Growth is measured from each arm's start.
+  await withProcesses(async (forwards, pids) => {
+    for (const [id, name, normalBytes] of [
+      ["23a", "ssm", options.pushBytes],
+      ["23b", "ecs", options.ecsBytes],
+    ] as const) {
+      const forward = forwards[name];
+      const arm = <T>(what: string, run: () => Promise<T>) => {
+        process.stderr.write(`bench: backpressure: ${name} ${what}\n`);
+        return run();
+      };
+      const down = await arm("target pushes", () => targetPushes(forward, pids, options));
+      const up = await arm("app pushes", () => applicationPushes(forward, pids, options));
+      const rate = await arm("normal peer", () => throughput(forward, normalBytes));
+      const worst = Math.max(down.cloudMB, down.clientMB, up.cloudMB, up.clientMB);
+      figures.push({
+        id,
+        what:
+          `${name.toUpperCase()} port forward, a peer that reads nothing while ${options.pushBytes / MB} MB are pushed at it: ` +
+          "RSS growth of the local cloud / the client (target pushes, app reads nothing; app pushes, target reads nothing), beside the throughput with a peer that reads",
+        goal: `<= ${goal} MB each`,
+        measured:
+          `target pushes (${down.acceptedMB} MB accepted): cloud +${down.cloudMB} MB, client +${down.clientMB} MB; ` +
+          `app pushes (${up.acceptedMB} MB accepted): cloud +${up.cloudMB} MB, client +${up.clientMB} MB; ` +
+          `normal peer ${rate} MB/s (${normalBytes / MB} MB)`,
+        pass: worst <= goal,
+        details: { targetPushes: down, applicationPushes: up, normalMBps: rate, normalBytes },
+      });
+    }
+  });
   return {
     suite: "backpressure",
     method:
-      "The local cloud (`pulumi-sessions local-cloud`) and our clients (client/ssm, client/ecs, driven by test/fuzz/support/clientHost.ts) each run in a process of their own on loopback; RSS is read from /proc every 100 ms. Per cloud, one port-forwarding session per arm, each arm in fresh processes: (1) the target pushes the bytes as fast as its socket accepts them while the local application is connected and never reads; (2) the local application pushes while the target accepts and never reads. Each arm lasts until the pusher has had everything accepted or made no progress for the stall window, then is watched for one more window; the figure is the peak RSS minus the RSS just before the arm. A forward with working back-pressure stalls the pusher after a bounded amount. The throughput arm sends to a target that reads everything, timed to its last byte (ECS: fewer bytes, its 200 KiB/s cap).",
+      "The local cloud (`pulumi-sessions local-cloud`) and our clients (client/ssm, client/ecs, driven by test/fuzz/support/clientHost.ts) each run in a process of their own on loopback; RSS is read from /proc every 100 ms. One local cloud process and one client process serve every arm in turn (a stalled session must not affect the next); per cloud, one port-forwarding session per arm: (1) the target pushes the bytes as fast as its socket accepts them while the local application is connected and never reads; (2) the local application pushes while the target accepts and never reads. Each arm lasts until the pusher has had everything accepted or made no progress for the stall window, then is watched for one more window; the figure is the peak RSS minus the RSS just before the arm. A forward with working back-pressure stalls the pusher after a bounded amount. The throughput arm sends to a target that reads everything, timed to its last byte (ECS: fewer bytes, its 200 KiB/s cap).",
     figures,
     durationMs: Date.now() - started,
   };

@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { TerminateSessionCommand } from "@aws-sdk/client-ssm";
-import { forwardPort } from "../../client/ecs";
-import { forwardSsmPort } from "../../client/ssm";
+import * as ecs from "../../client/ecs";
+import * as ssm from "../../client/ssm";
 import { startSsmTestCloud, CRED, NODE, REGION } from "../../emulator/dataplane/ssm/testing/cloud";
 import { officialPlugin, runPlugin } from "../../emulator/dataplane/ssm/testing/plugin";
 import { startLocalCloud } from "../../emulator/server";
@@ -203,7 +203,9 @@ export async function portForwardSuite(options: PortForwardOptions): Promise<Sui
         await echo.close();
       }
     };
-    arms.oursSsm = await through((s) => forwardSsmPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue }));
+    arms.oursSsm = await through((s) =>
+      ssm.forwardPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue }),
+    );
     const plugin = officialPlugin();
     arms.plugin = await through(async (s) => {
       const run = runPlugin({
@@ -226,7 +228,7 @@ export async function portForwardSuite(options: PortForwardOptions): Promise<Sui
 
     // 20 connections at once over one SSM session, our client.
     const echoSession = await startPortSession(targets.echoPort);
-    const mux = await forwardSsmPort({
+    const mux = await ssm.forwardPort({
       streamUrl: echoSession.StreamUrl,
       tokenValue: echoSession.TokenValue,
     });
@@ -248,7 +250,7 @@ export async function portForwardSuite(options: PortForwardOptions): Promise<Sui
         InstanceId: ["i-bench"],
         PortNumber: targets.sinkPort,
       });
-      const forward = await forwardPort((r.body as { WebSocketUrl: string }).WebSocketUrl);
+      const forward = await ecs.forwardPort((r.body as { WebSocketUrl: string }).WebSocketUrl);
       try {
         marks.clear();
         await transfer(forward.port, options.ecsBytes);

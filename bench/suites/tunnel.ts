@@ -7,9 +7,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
-import { MARIADB_ADMIN, startTestMariadb } from "../../emulator/services/das/testMariadb";
-import { TestStack, uniqueSuffix } from "../../test/e2e/harness";
-import { programRoot } from "../../test/e2e/paths";
+import { MARIADB_ADMIN, startTestMariadb } from "../../emulator/services/das/testing/mariadb";
+import { TestStack, uniqueSuffix } from "../../test/support/harness";
+import { programRoot } from "../../test/support/paths";
 import { scratchRoot, timed } from "../lib/stacks";
 import { summarize, type Summary } from "../lib/stats";
 import type { SuiteResult } from "../lib/types";

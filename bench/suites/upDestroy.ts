@@ -5,7 +5,7 @@
  */
 import { benchStack, measureUpDestroy, type Variant } from "../lib/stacks";
 import type { Figure, SuiteResult } from "../lib/types";
-import type { StateResource } from "../../test/e2e/harness";
+import type { StateResource } from "../../test/support/harness";
 import { TERMINAL_SESSION_TYPE } from "../../test/support/localCloudStack";
 
 const COUNT = 50;

@@ -16,22 +16,16 @@ import {
   sizePayload,
 } from "./codec";
 import { EcsSessionError } from "./errors";
-import {
-  socketFailure,
-  socketOptions,
-  watchLiveness,
-  type Liveness,
-  type SessionTimeouts,
-} from "../liveness";
+import { socketFailure, socketOptions, watchLiveness, type Liveness } from "../liveness";
+import type { SessionOptions } from "../options";
 import { SessionProtocolError } from "../protocolError";
 
-export interface EcsChannelOptions extends SessionTimeouts {
+export interface EcsChannelOptions extends SessionOptions {
   /**
    * The session's SecurityToken, sent as the `x-acs-session-token` header. Leave it out when the
    * URL carries the token (StartTerminalSession's WebSocketUrl does).
    */
   token?: string;
-  signal?: AbortSignal;
 }
 
 /** How a channel ended. */
@@ -223,6 +217,8 @@ export class EcsChannel {
    * end sends waits in the network instead of in memory here.
    */
   deliver(output: Writable, data: Buffer): void {
+    // A closed output takes nothing: holding for it would stop the channel for a drain that never comes.
+    if (!output.writable) return;
     if (output.write(data) || this.outputHeld) return;
     this.outputHeld = true;
     this.pause();
@@ -251,6 +247,9 @@ export class EcsChannel {
     this.closedByUs = true;
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
       this.ws.close(1000);
+    // Reading again lets the far end's close frame in: a channel held for a slow output would
+    // otherwise keep its connection open for the whole close timeout.
+    this.ws.resume();
   }
 
   get open(): boolean {

@@ -6,13 +6,10 @@
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { EcsChannel, type EcsChannelOptions } from "./channel";
 import { EcsSessionError } from "./errors";
+import type { ForwardOptions } from "../options";
 import type { SessionProtocolError } from "../protocolError";
 
-export interface EcsForwardOptions extends EcsChannelOptions {
-  /** Local port to listen on (default 0: any free port). */
-  localPort?: number;
-  /** Local address to listen on (default 127.0.0.1). */
-  host?: string;
+export interface EcsForwardOptions extends ForwardOptions, EcsChannelOptions {
   /**
    * How long to hold a connection's first bytes when the far end has not spoken yet. Alibaba's
    * agent drops input that arrives before it has dialled the target, so the official client waits

@@ -3,22 +3,15 @@
  * bytes in, terminal output out, resizes passed on. The far end runs it on a pseudo-terminal,
  * so nothing is echoed here and Enter is `\r`.
  */
-import type { Readable, Writable } from "node:stream";
 import { EcsChannel, HIGH_WATER_BYTES, type EcsChannelEnd, type EcsChannelOptions } from "./channel";
 import { EcsSessionError } from "./errors";
+import type { ShellOptions, TerminalSize } from "../options";
 
-export interface EcsShellOptions extends EcsChannelOptions {
-  /** Raw TTY bytes (a terminal in raw mode, or any stream). Its end sends Ctrl-D. */
-  input?: Readable;
-  /** Where the terminal output goes. */
-  output: Writable;
-  /** The terminal size, sent once the far end first speaks (as the official client does). */
-  size?: { rows: number; cols: number };
-}
+export type EcsShellOptions = ShellOptions & EcsChannelOptions;
 
 export interface EcsShell {
   /** Sends a new terminal size. */
-  resize(rows: number, cols: number): void;
+  resize(size: TerminalSize): void;
   /** Sends bytes as if typed. */
   write(data: string | Uint8Array): void;
   /** Closes the connection (the far end ends the shell). */
@@ -30,7 +23,10 @@ export interface EcsShell {
   done: Promise<EcsChannelEnd>;
 }
 
-/** Opens a shell on the session's WebSocketUrl. */
+/**
+ * Opens a shell on the session's WebSocketUrl. The terminal size goes out once the far end first
+ * speaks (as the official client does); the end of `input` sends Ctrl-D.
+ */
 export async function openShell(url: string, options: EcsShellOptions): Promise<EcsShell> {
   const { input, output } = options;
   let size = options.size;
@@ -79,9 +75,9 @@ export async function openShell(url: string, options: EcsShellOptions): Promise<
   input?.once("end", onEnd);
 
   return {
-    resize(rows, cols) {
-      size = { rows, cols };
-      if (started) void channel.resize(rows, cols);
+    resize(next) {
+      size = next;
+      if (started) void channel.resize(next.rows, next.cols);
     },
     write: (data) => send(Buffer.from(data)),
     close: () => channel.close(),

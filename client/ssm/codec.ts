@@ -164,12 +164,21 @@ export function acknowledgement(of: SsmMessage): Buffer {
   });
 }
 
-/** The JSON payloads the client reads; anything else in them is ignored. */
-export const AcknowledgePayload = z.object({
+/** What the client reads of an agent's HandshakeRequest; anything else in it is ignored. */
+export interface HandshakeRequest {
+  AgentVersion?: string;
+  RequestedClientActions?: {
+    ActionType?: string;
+    ActionParameters?: { SessionType?: string; Properties?: unknown };
+  }[];
+}
+
+// The schemas stay inside this module: the public types of the client name no zod.
+const AcknowledgePayload = z.object({
   AcknowledgedMessageSequenceNumber: z.number().int().nonnegative(),
 });
 
-export const HandshakeRequestPayload = z.object({
+const HandshakeRequestPayload: z.ZodType<HandshakeRequest> = z.object({
   AgentVersion: z.string().max(64).optional(),
   RequestedClientActions: z
     .array(
@@ -183,12 +192,22 @@ export const HandshakeRequestPayload = z.object({
     .max(16)
     .optional(),
 });
-export type HandshakeRequest = z.infer<typeof HandshakeRequestPayload>;
 
-export const ChannelClosedPayload = z.object({ Output: z.string().optional() });
+const ChannelClosedPayload = z.object({ Output: z.string().optional() });
+
+/** The sequence number an `acknowledge` message acknowledges. */
+export const readAcknowledge = (m: SsmMessage): number =>
+  parseJson(m, "acknowledge", AcknowledgePayload).AcknowledgedMessageSequenceNumber;
+
+export const readHandshakeRequest = (m: SsmMessage): HandshakeRequest =>
+  parseJson(m, "HandshakeRequest", HandshakeRequestPayload);
+
+/** `channel_closed`'s Output (often empty). */
+export const readChannelClosed = (m: SsmMessage): string =>
+  parseJson(m, "channel_closed", ChannelClosedPayload).Output ?? "";
 
 /** A message's JSON payload, checked against `schema`; SsmFrameError says what is wrong, never what was sent. */
-export function parseJson<T>(m: SsmMessage, what: string, schema: z.ZodType<T>): T {
+function parseJson<T>(m: SsmMessage, what: string, schema: z.ZodType<T>): T {
   let value: unknown;
   try {
     value = JSON.parse(m.payload.toString("utf8"));

@@ -10,14 +10,13 @@
 import { randomUUID } from "node:crypto";
 import { WebSocket, type RawData } from "ws";
 import {
-  AcknowledgePayload,
-  ChannelClosedPayload,
-  HandshakeRequestPayload,
   SsmFrameError,
   SsmPayloadType,
   acknowledgement,
   deserialize,
-  parseJson,
+  readAcknowledge,
+  readChannelClosed,
+  readHandshakeRequest,
   serialize,
   type SsmMessage,
 } from "./codec";
@@ -28,22 +27,27 @@ import {
   socketOptions,
   watchLiveness,
   type Liveness,
-  type SessionTimeouts,
 } from "../liveness";
+import type { SessionOptions } from "../options";
 import { SessionProtocolError } from "../protocolError";
 
-/** Where a session's data channel is (StartSession's or ResumeSession's answer), and its time limits. */
-export interface SsmSessionTarget extends SessionTimeouts {
+/** Where a session's data channel is: StartSession's (or ResumeSession's) StreamUrl and TokenValue. */
+export interface SsmSessionTarget {
   streamUrl: string;
   tokenValue: string;
-  /** Aborting closes the connection. */
-  signal?: AbortSignal;
+}
+
+/** The options of every SSM session call: the common ones and the resend limit. */
+export interface SsmSessionOptions extends SessionOptions {
   /**
    * Milliseconds a message may stay unacknowledged, resent all along, before the session ends
    * with `ResendTimeout`. Default 120 000.
    */
   resendTimeoutMs?: number;
 }
+
+/** A channel's target with its options, as the channel reads them. */
+type Session = SsmSessionTarget & SsmSessionOptions;
 
 /** What the agent announced in its HandshakeRequest. */
 export interface SsmHandshake {
@@ -158,13 +162,13 @@ export class SsmDataChannel {
   private constructor(
     private readonly ws: WebSocket,
     private readonly handlers: DataChannelHandlers,
-    private readonly target: SsmSessionTarget,
+    private readonly session: Session,
   ) {
     this.closed = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.opened = new Promise((resolve, reject) => (this.opening = { resolve, reject }));
     // Whoever holds the channel hears of a failure through `closed` or `open`; neither may go unhandled.
     void this.closed.catch(() => undefined);
-    const handshakeMs = target.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const handshakeMs = session.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.handshakeTimer = setTimeout(
       () =>
         this.fail(
@@ -194,12 +198,12 @@ export class SsmDataChannel {
       const open = {
         MessageSchemaVersion: "1.0",
         RequestId: randomUUID(),
-        TokenValue: target.tokenValue,
+        TokenValue: session.tokenValue,
         ClientId: randomUUID(),
         ClientVersion: CLIENT_VERSION,
       };
       ws.send(JSON.stringify(open));
-      this.liveness = watchLiveness(ws, target, (err) => this.fail(err));
+      this.liveness = watchLiveness(ws, session, (err) => this.fail(err));
     });
     ws.on("error", (err) => {
       const failure = socketFailure(err, MAX_FRAME_BYTES);
@@ -218,17 +222,19 @@ export class SsmDataChannel {
   /** Connects and completes the handshake; resolves with the agent's announcement. */
   static async open(
     target: SsmSessionTarget,
+    options: SsmSessionOptions,
     handlers: DataChannelHandlers,
   ): Promise<{ channel: SsmDataChannel; handshake: SsmHandshake }> {
-    if (target.signal?.aborted) throw new SsmSessionError("Aborted", "aborted before connecting");
-    const ws = new WebSocket(target.streamUrl, socketOptions(MAX_FRAME_BYTES, target));
-    const channel = new SsmDataChannel(ws, handlers, target);
+    const session: Session = { ...options, streamUrl: target.streamUrl, tokenValue: target.tokenValue };
+    if (session.signal?.aborted) throw new SsmSessionError("Aborted", "aborted before connecting");
+    const ws = new WebSocket(session.streamUrl, socketOptions(MAX_FRAME_BYTES, session));
+    const channel = new SsmDataChannel(ws, handlers, session);
     const abort = () => {
       channel.fail(new SsmSessionError("Aborted", "aborted"));
     };
-    target.signal?.addEventListener("abort", abort, { once: true });
+    session.signal?.addEventListener("abort", abort, { once: true });
     void channel.closed
-      .finally(() => target.signal?.removeEventListener("abort", abort))
+      .finally(() => session.signal?.removeEventListener("abort", abort))
       .catch(() => undefined);
     const handshake = await channel.opened;
     return { channel, handshake };
@@ -322,10 +328,9 @@ export class SsmDataChannel {
       case "output_stream_data":
         return this.onStream(m);
       case "acknowledge":
-        return this.onAck(parseJson(m, "acknowledge", AcknowledgePayload).AcknowledgedMessageSequenceNumber);
+        return this.onAck(readAcknowledge(m));
       case "channel_closed": {
-        const content = parseJson(m, "channel_closed", ChannelClosedPayload);
-        this.finish({ closedBy: "service", output: content.Output ?? "" });
+        this.finish({ closedBy: "service", output: readChannelClosed(m) });
         this.ws.close(1000, "channel closed");
         return;
       }
@@ -387,7 +392,7 @@ export class SsmDataChannel {
   }
 
   private answerHandshake(m: SsmMessage): void {
-    const request = parseJson(m, "HandshakeRequest", HandshakeRequestPayload);
+    const request = readHandshakeRequest(m);
     const actions = request.RequestedClientActions ?? [];
     const processed = actions.map((a) =>
       a.ActionType === "SessionType"
@@ -454,7 +459,7 @@ export class SsmDataChannel {
   private resend(): void {
     if (this.publicationPaused) return;
     const now = Date.now();
-    const limit = this.target.resendTimeoutMs ?? DEFAULT_RESEND_TIMEOUT_MS;
+    const limit = this.session.resendTimeoutMs ?? DEFAULT_RESEND_TIMEOUT_MS;
     const [oldest] = this.unacked.entries();
     if (oldest && now - oldest[1].since > limit) {
       return this.fail(

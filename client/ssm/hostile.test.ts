@@ -18,7 +18,7 @@ import {
 import { startSsmTestCloud, type SsmTestCloud } from "../../emulator/dataplane/ssm/testing/cloud";
 import { protocolFailure, startPeer, type HostilePeer } from "../testing/hostilePeer";
 import { EARLY_MAX_BYTES, SsmDataChannel } from "./dataChannel";
-import { openSsmShell, runSsmCommand, SessionProtocolError } from ".";
+import { openShell, runCommand, SessionProtocolError, type SsmSessionOptions } from ".";
 
 let cloud: SsmTestCloud;
 beforeAll(async () => {
@@ -32,7 +32,7 @@ async function normalSessionWorks(): Promise<void> {
     DocumentName: "AWS-StartInteractiveCommand",
     Parameters: { command: ["echo still-$((20+1))"] },
   });
-  const result = await runSsmCommand({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
+  const result = await runCommand({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
   expect(result.output.toString()).toContain("still-21");
 }
 
@@ -82,7 +82,7 @@ async function peer(script: (ws: WebSocket) => void, options: { autoPong?: boole
   return { ...started, inbound };
 }
 
-const target = (url: string, extra: object = {}) => ({ streamUrl: url, tokenValue: "t", ...extra });
+const target = (url: string) => ({ streamUrl: url, tokenValue: "t" });
 const acks = (p: Peer) =>
   p.inbound
     .filter((m) => m.messageType === MessageType.acknowledge)
@@ -99,7 +99,8 @@ const until = async (check: () => boolean, ms = 5000) => {
 };
 
 /** Runs a command session against `p` and returns how it failed. */
-const failure = (p: Peer, extra: object = {}) => protocolFailure(runSsmCommand(target(p.url, extra)), p);
+const failure = (p: Peer, options: SsmSessionOptions = {}) =>
+  protocolFailure(runCommand(target(p.url), options), p);
 
 describe("the SSM client against a hostile far end", () => {
   afterEach(normalSessionWorks);
@@ -197,9 +198,9 @@ describe("the SSM client against a hostile far end", () => {
     await new Promise<void>((r) => tcp.listen(0, "127.0.0.1", r));
     const { port } = tcp.address() as AddressInfo;
     try {
-      const err = (await runSsmCommand(
-        target(`ws://127.0.0.1:${port}/v1/data-channel/s-1`, { handshakeTimeoutMs: 300 }),
-      ).catch((e: unknown) => e)) as SessionProtocolError;
+      const err = (await runCommand(target(`ws://127.0.0.1:${port}/v1/data-channel/s-1`), {
+        handshakeTimeoutMs: 300,
+      }).catch((e: unknown) => e)) as SessionProtocolError;
       expect(err).toMatchObject({ name: "SessionProtocolError", code: "HandshakeTimeout" });
       expect(err.message).toContain("(the WebSocket upgrade was not answered in time)");
     } finally {
@@ -230,7 +231,7 @@ describe("the SSM client against a hostile far end", () => {
   test("a caller that ignores the pressure and sends past the bound: QueueFull", async () => {
     const p = await peer(handshake);
     try {
-      const { channel } = await SsmDataChannel.open(target(p.url), { onMessage: () => undefined });
+      const { channel } = await SsmDataChannel.open(target(p.url), {}, { onMessage: () => undefined });
       channel.send(PayloadType.output, Buffer.alloc(5 * 1024 * 1024));
       const err = (await channel.closed.catch((e: unknown) => e)) as SessionProtocolError;
       expect(err).toMatchObject({ code: "QueueFull" });
@@ -255,7 +256,7 @@ describe("the SSM client against a hostile far end", () => {
       const out = new PassThrough();
       let received = 0;
       out.on("data", (d: Buffer) => (received += d.length));
-      const shell = await openSsmShell(target(p.url), { input: new PassThrough(), output: out });
+      const shell = await openShell(target(p.url), { input: new PassThrough(), output: out });
       await until(() => acks(p).includes(3 + kept - 1));
       await new Promise((r) => setTimeout(r, 100));
       expect(acks(p).filter((s) => s >= 2)).toEqual(Array.from({ length: kept }, (_, i) => 3 + i));
@@ -278,7 +279,7 @@ describe("the SSM client against a hostile far end", () => {
     });
     try {
       const input = new PassThrough();
-      const shell = await openSsmShell(target(p.url), { input, output: new PassThrough() });
+      const shell = await openShell(target(p.url), { input, output: new PassThrough() });
       await new Promise((r) => setTimeout(r, 100));
       input.write("typed while paused");
       await new Promise((r) => setTimeout(r, 300));
@@ -307,7 +308,7 @@ describe("the SSM client against a hostile far end", () => {
     try {
       const callbacks: Array<() => void> = [];
       const slow = new Writable({ highWaterMark: 1024, write: (_c, _e, cb) => callbacks.push(cb) });
-      await openSsmShell(target(p.url), { input: new PassThrough(), output: slow });
+      await openShell(target(p.url), { input: new PassThrough(), output: slow });
       await new Promise((r) => setTimeout(r, 300));
       const before = acks(p).filter((s) => s >= 2).length;
       // What one read of the socket brought at most; the rest waits in the network.

@@ -5,7 +5,7 @@
 import { PassThrough } from "node:stream";
 import { TerminateSessionCommand } from "@aws-sdk/client-ssm";
 import { roundTrip, startSsmTestCloud, type SsmTestCloud } from "../../emulator/dataplane/ssm/testing/cloud";
-import { SsmSessionError, forwardSsmPort, openSsmShell, runSsmCommand } from ".";
+import { SsmSessionError, forwardPort, openShell, runCommand } from ".";
 
 let t: SsmTestCloud;
 
@@ -24,7 +24,7 @@ describe("the SSM client against the local cloud", () => {
     const output = new PassThrough();
     let seen = "";
     output.on("data", (d: Buffer) => (seen += d.toString()));
-    const shell = await openSsmShell(
+    const shell = await openShell(
       { streamUrl: s.StreamUrl, tokenValue: s.TokenValue },
       { input, output, size: { cols: 100, rows: 30 } },
     );
@@ -44,7 +44,7 @@ describe("the SSM client against the local cloud", () => {
       DocumentName: "AWS-StartInteractiveCommand",
       Parameters: { command: ["echo from-command; exit 3"] },
     });
-    const result = await runSsmCommand({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
+    const result = await runCommand({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
     expect(result.output.toString()).toContain("from-command");
     expect(result.exitCode).toBe(3);
     expect(result.end.closedBy).toBe("service");
@@ -55,7 +55,7 @@ describe("the SSM client against the local cloud", () => {
       DocumentName: "AWS-StartPortForwardingSession",
       Parameters: { portNumber: [String(t.echoPort)] },
     });
-    const fwd = await forwardSsmPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
+    const fwd = await forwardPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
     expect(fwd.handshake.sessionType).toBe("Port");
     await Promise.all(Array.from({ length: 20 }, (_, i) => roundTrip(fwd.port, 30_000 + i * 1013)));
     await t.ssm.send(new TerminateSessionCommand({ SessionId: s.SessionId }));
@@ -68,7 +68,7 @@ describe("the SSM client against the local cloud", () => {
       DocumentName: "AWS-StartPortForwardingSession",
       Parameters: { portNumber: [String(t.echoPort)] },
     });
-    const fwd = await forwardSsmPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
+    const fwd = await forwardPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
     await roundTrip(fwd.port, 5000);
     expect((await fwd.close()).closedBy).toBe("service");
     expect(await t.status(s.SessionId)).toBe("Terminated");
@@ -76,11 +76,11 @@ describe("the SSM client against the local cloud", () => {
 
   it("reports a refused connection with the local cloud's reason", async () => {
     const s = await t.start();
-    const wrongToken = runSsmCommand({ streamUrl: s.StreamUrl, tokenValue: "not-the-token" });
+    const wrongToken = runCommand({ streamUrl: s.StreamUrl, tokenValue: "not-the-token" });
     await expect(wrongToken).rejects.toThrow(SsmSessionError);
     await expect(wrongToken).rejects.toMatchObject({ code: "ConnectionClosed", closeCode: 1008 });
     await t.ssm.send(new TerminateSessionCommand({ SessionId: s.SessionId }));
-    await expect(runSsmCommand({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue })).rejects.toMatchObject({
+    await expect(runCommand({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue })).rejects.toMatchObject({
       code: "ConnectionRefused",
       message: `HTTP 410: Session ${s.SessionId} has ended: TerminateSession`,
     });

@@ -11,20 +11,19 @@ import {
   SsmSessionError,
   type SsmHandshake,
   type SsmSessionEnd,
+  type SsmSessionOptions,
   type SsmSessionTarget,
 } from "./dataChannel";
 import { MuxClient } from "./smux";
+import type { ForwardOptions, ShellOptions, TerminalSize } from "../options";
 import { SessionProtocolError } from "../protocolError";
 
-export interface SsmTerminalSize {
-  cols: number;
-  rows: number;
-}
+export type SsmShellOptions = ShellOptions & SsmSessionOptions;
 
 export interface SsmShell {
   handshake: SsmHandshake;
   /** Tells the far terminal its new size. */
-  resize(size: SsmTerminalSize): void;
+  resize(size: TerminalSize): void;
   /**
    * Resolves when the session ends (the shell exited, TerminateSession, or the client closed it);
    * rejects with a SessionProtocolError when the far end broke the protocol or went silent.
@@ -37,6 +36,8 @@ export interface SsmShell {
  * what it does not take stays unacknowledged with the service instead of in memory here.
  */
 function writeHolding(channel: SsmDataChannel, output: Writable, payload: Buffer): void {
+  // A closed output takes nothing: holding for it would stop the session for a drain that never comes.
+  if (!output.writable) return;
   if (output.write(payload) || channel.holding(output)) return;
   channel.holdIntake(output);
   output.once("drain", () => channel.releaseIntake(output));
@@ -53,27 +54,25 @@ function settled(channel: SsmDataChannel, cleanup: () => void): Promise<SsmSessi
  * Runs an interactive shell (or an interactive command's session): bytes from `input` go to the
  * far terminal as they are (put a local TTY in raw mode first), its output goes to `output`.
  */
-export async function openSsmShell(
-  target: SsmSessionTarget,
-  io: { input: Readable; output: Writable; size?: SsmTerminalSize },
-): Promise<SsmShell> {
-  const { channel, handshake } = await SsmDataChannel.open(target, {
+export async function openShell(target: SsmSessionTarget, options: SsmShellOptions): Promise<SsmShell> {
+  const { input, output } = options;
+  const { channel, handshake } = await SsmDataChannel.open(target, options, {
     onMessage: (type, payload) => {
       if (type === SsmPayloadType.Output || type === SsmPayloadType.StdErr)
-        writeHolding(channel, io.output, payload);
+        writeHolding(channel, output, payload);
     },
-    onPressure: (paused) => (paused ? io.input.pause() : io.input.resume()),
+    onPressure: (paused) => (paused ? input?.pause() : input?.resume()),
   });
   if (handshake.sessionType === "Port") {
     channel.close();
-    throw new SsmSessionError("Unsupported", "this is a port-forwarding session: use forwardSsmPort");
+    throw new SsmSessionError("Unsupported", "this is a port-forwarding session: use forwardPort");
   }
-  const resize = (size: SsmTerminalSize) =>
-    channel.send(SsmPayloadType.Size, Buffer.from(JSON.stringify(size)));
-  if (io.size) resize(io.size);
+  const resize = ({ cols, rows }: TerminalSize) =>
+    channel.send(SsmPayloadType.Size, Buffer.from(JSON.stringify({ cols, rows })));
+  if (options.size) resize(options.size);
   const onInput = (chunk: Buffer | string) => channel.send(SsmPayloadType.Output, Buffer.from(chunk));
-  io.input.on("data", onInput);
-  const done = settled(channel, () => io.input.off("data", onInput));
+  input?.on("data", onInput);
+  const done = settled(channel, () => input?.off("data", onInput));
   return { handshake, resize, done };
 }
 
@@ -87,12 +86,20 @@ export interface SsmCommandResult {
   end: SsmSessionEnd;
 }
 
+export interface SsmCommandOptions extends SsmSessionOptions {
+  /** Bytes sent to the command as typed. */
+  input?: Readable;
+}
+
 /** Collects a command session's output and exit code (AWS-StartInteractiveCommand and the like). */
-export async function runSsmCommand(target: SsmSessionTarget, input?: Readable): Promise<SsmCommandResult> {
+export async function runCommand(
+  target: SsmSessionTarget,
+  options: SsmCommandOptions = {},
+): Promise<SsmCommandResult> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let exitCode: number | undefined;
-  const { channel } = await SsmDataChannel.open(target, {
+  const { channel } = await SsmDataChannel.open(target, options, {
     onMessage: (type, payload) => {
       if (type === SsmPayloadType.Output) out.push(payload);
       else if (type === SsmPayloadType.StdErr) err.push(payload);
@@ -102,12 +109,16 @@ export async function runSsmCommand(target: SsmSessionTarget, input?: Readable):
       }
     },
   });
-  input?.on("data", (chunk: Buffer | string) => channel.send(SsmPayloadType.Output, Buffer.from(chunk)));
+  options.input?.on("data", (chunk: Buffer | string) =>
+    channel.send(SsmPayloadType.Output, Buffer.from(chunk)),
+  );
   const end = await channel.closed;
   return { output: Buffer.concat(out), stderr: Buffer.concat(err), exitCode, end };
 }
 
-export interface SsmPortForward {
+export type SsmForwardOptions = ForwardOptions & SsmSessionOptions;
+
+export interface SsmForward {
   /** The local port that forwards (the one asked for, or the one the system picked). */
   port: number;
   handshake: SsmHandshake;
@@ -124,17 +135,17 @@ export interface SsmPortForward {
 const MUX_AFTER = [3, 0, 196, 0];
 
 /**
- * Listens on `host:port` (default 127.0.0.1, a free port) and carries every TCP connection as
+ * Listens on `host:localPort` (default 127.0.0.1, a free port) and carries every TCP connection as
  * its own smux stream over the one session (AWS-StartPortForwardingSession*).
  */
-export async function forwardSsmPort(
+export async function forwardPort(
   target: SsmSessionTarget,
-  local: { port?: number; host?: string } = {},
-): Promise<SsmPortForward> {
+  options: SsmForwardOptions = {},
+): Promise<SsmForward> {
   const sockets = new Set<Socket>();
   // The multiplexer needs the channel, and the channel's handler needs the multiplexer.
   const holder: { mux?: MuxClient } = {};
-  const { channel, handshake } = await SsmDataChannel.open(target, {
+  const { channel, handshake } = await SsmDataChannel.open(target, options, {
     onMessage: (type, payload) => {
       if (type === SsmPayloadType.Output) holder.mux?.receive(payload);
     },
@@ -182,7 +193,7 @@ export async function forwardSsmPort(
       channel.close(); // nothing will use this session's connection
       reject(err);
     });
-    server.listen(local.port ?? 0, local.host ?? "127.0.0.1", () => resolve());
+    server.listen(options.localPort ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
   const done = settled(channel, () => {
     server.close();

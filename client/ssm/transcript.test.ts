@@ -11,7 +11,7 @@ import {
   type SsmTestCloud,
 } from "../../emulator/dataplane/ssm/testing/cloud";
 import { officialPlugin, runPlugin } from "../../emulator/dataplane/ssm/testing/plugin";
-import { openSsmShell } from ".";
+import { openShell } from ".";
 
 const SCRIPT = "echo one; printf 'two\\tthree\\n'; echo $((6*7)); exit 0\n";
 const PROMPT = /[#$] $/;
@@ -59,7 +59,7 @@ async function throughClient(): Promise<string> {
     seen += d.toString("utf8");
     if (PROMPT.test(seen)) prompted();
   });
-  const shell = await openSsmShell({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue }, { input, output });
+  const shell = await openShell({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue }, { input, output });
   await prompt;
   input.write(SCRIPT);
   await shell.done;

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { ApiError } from "../services/types";
+import { ApiError } from "../protocol/apiError";
 
 /**
  * The 5xx answers a `serverError` rule may give, per service, as the API references document

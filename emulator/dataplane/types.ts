@@ -5,7 +5,8 @@ export type ChannelMode =
 /** The connection states Describe calls report (ECS `Connections[].Status`, SSM `Status`). */
 export type ChannelState = "Connecting" | "Connected" | "Disconnected" | "Terminated" | "Failed";
 
-export interface ChannelSpec {
+/** What the ECS backend hands the ECS data plane for each session, and what it hears back. */
+export interface EcsChannelSpec {
   sessionId: string;
   /** Secret the client must present (in the URL, or a header the protocol names). */
   token: string;
@@ -26,9 +27,10 @@ export interface ChannelSpec {
   admit?(): string | undefined;
 }
 
-export interface DataPlane {
+/** The ECS data plane as the ECS backend sees it (the SSM one is `SsmChannels`). */
+export interface EcsChannels {
   /** Registers a session's channel and returns its `ws://127.0.0.1:PORT/...` URL. */
-  open(spec: ChannelSpec): { url: string };
+  open(spec: EcsChannelSpec): { url: string };
   /** Ends the session: closes its connections and refuses new ones. */
   close(sessionId: string, reason: string): void;
 }

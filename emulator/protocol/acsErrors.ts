@@ -3,7 +3,7 @@
  * with the HTTP status and code the real gateway returns. Service-specific codes live with
  * each service.
  */
-import { ApiError } from "../services/types";
+import { ApiError } from "./apiError";
 import type { StandardErrors } from "./types";
 
 export const acsErrors = {

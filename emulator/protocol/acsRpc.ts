@@ -10,7 +10,7 @@
  * `Signature` query parameter, no SM3/RSA), and there is no RAM policy evaluation.
  */
 import type { Credential } from "../config";
-import { ApiError } from "../services/types";
+import { ApiError } from "./apiError";
 import {
   ACS3_ALGORITHM,
   acs3Signature,

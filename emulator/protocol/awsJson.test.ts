@@ -5,7 +5,8 @@ import {
   TerminateSessionCommand,
 } from "@aws-sdk/client-ssm";
 import { ManualClock } from "../clock";
-import { ApiError, type Service } from "../services/types";
+import type { Service } from "../services/types";
+import { ApiError } from "./apiError";
 import { awsJsonProtocol } from "./awsJson";
 import { startAwsJsonHarness, type Harness } from "./testing/awsJsonHarness";
 

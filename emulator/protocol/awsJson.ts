@@ -12,7 +12,7 @@
  * the SDK strips everything up to `#`, so `error.name` is the bare code either way.
  */
 import type { Service } from "../services/types";
-import { ApiError } from "../services/types";
+import { ApiError } from "./apiError";
 import { verifySigV4 } from "./sigv4";
 import type { Dispatch, ProtocolEnv, RawRequest, RawResponse, WireProtocol } from "./types";
 

@@ -2,7 +2,7 @@ import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { SourceData } from "@smithy/types";
-import { ApiError } from "../services/types";
+import { ApiError } from "./apiError";
 import { formatAmzDate, parseAmzDate, verifySigV4, type SignedRequest } from "./sigv4";
 
 /** node:crypto behind the Checksum interface the Smithy signer expects. */

@@ -23,7 +23,7 @@ import { createHash, createHmac } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Credential } from "../config";
 import { secretsEqual } from "../security/secretsEqual";
-import { ApiError } from "../services/types";
+import { ApiError } from "./apiError";
 
 export const SIGV4_ALGORITHM = "AWS4-HMAC-SHA256";
 /** AWS accepts a signing time at most 15 minutes away from its own clock, either way. */

@@ -3,7 +3,7 @@
  * spelling of the protocol that carries the request. A protocol may supply its own through
  * `WireProtocol.standardErrors`; otherwise the name decides (AWS JSON vs Alibaba RPC).
  */
-import { ApiError } from "../services/types";
+import { ApiError } from "./apiError";
 import { acsStandardErrors } from "./acsErrors";
 import type { StandardErrors, WireProtocol } from "./types";
 

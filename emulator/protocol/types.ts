@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Clock } from "../clock";
 import type { Credential } from "../config";
-import type { ApiError, CallContext, Service } from "../services/types";
+import type { CallContext, Service } from "../services/types";
+import type { ApiError } from "./apiError";
 
 /** An HTTP request as the server read it, body included. */
 export interface RawRequest {

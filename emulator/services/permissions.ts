@@ -6,7 +6,7 @@
  */
 import type { Credential } from "../config";
 import { NO_PERMISSION } from "./das/errors";
-import { ApiError } from "./types";
+import { ApiError } from "../protocol/apiError";
 
 const DENIED: Record<string, (action: string) => ApiError> = {
   // DAS API reference (CreateKillInstanceSessionTask): 403 NoPermission.

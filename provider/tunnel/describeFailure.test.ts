@@ -4,7 +4,7 @@
  * leaves no journal record. The retries' backoff makes this the slow one: it has a file of its own.
  */
 import * as fs from "node:fs";
-import { freePort } from "../../plugin/tunnels";
+import { freePort } from "./inputs";
 import { TunnelJournal } from "./journal";
 import { startLocalTunnels, type LocalTunnels } from "./testing/localTunnels";
 import { openTunnel } from "./tunnel";
@@ -28,7 +28,7 @@ test("a create whose Describe step fails after the start ends the session it sta
   const before = await local.live();
   const failures = await Promise.all(
     (["aws", "alicloud"] as const).map(async (cloud) => {
-      const opened = openTunnel(local.spec(cloud, await freePort()), local.config, {
+      const opened = openTunnel(local.spec(cloud, await freePort()), local.settings, {
         urn: URN,
         journal: new TunnelJournal(dirs[cloud]),
       });

@@ -6,10 +6,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { freePort } from "../../plugin/tunnels";
+import { freePort } from "./inputs";
 import { alicloudClientFor, startTerminalSession } from "../clients/alicloud";
-import { resolveAwsSettings, ssmClientFor, startSession } from "../clients/aws";
-import { resolveProviderSettings } from "../config";
+import { ssmClientFor, startSession } from "../clients/aws";
 import { TunnelJournal, type JournalRecord } from "./journal";
 import { tunnelReason } from "./sessions";
 import {
@@ -42,7 +41,7 @@ test("a StartSession whose answer is lost: the session is found by its marker an
   await local.admin.addFault({ service: "ssm", action: "StartSession", kind: "dropResponse", count: 1 });
   const dir = local.journalDir();
   const before = (await local.live()).ssm.length;
-  const err = await openTunnel(local.spec("aws", await freePort()), local.config, {
+  const err = await openTunnel(local.spec("aws", await freePort()), local.settings, {
     urn: URN,
     journal: new TunnelJournal(dir),
   }).catch((e: unknown) => e as Error);
@@ -59,7 +58,7 @@ test("a start the cloud refuses made no session: its record goes, with nothing t
   await local.admin.clearRequests();
   const err = await openTunnel(
     { ...spec, inputs: { ...spec.inputs, target: "i-0nosuchtarget001" } } as typeof spec,
-    local.config,
+    local.settings,
     { urn: URN, journal: new TunnelJournal(dir) },
   ).catch((e: unknown) => e as Error);
   expect(err).toMatchObject({ name: "AwsApiError", code: "TargetNotConnected", httpStatus: 400 });
@@ -83,7 +82,7 @@ test("a run killed between the start and its answer leaves an intent the next ru
   const reason = tunnelReason(URN, marker);
   const awsIntent = { target: SSM_TARGET, documentName: "AWS-StartPortForwardingSession", reason };
   dead(journal.begin(URN, { cloud: "aws", region: "us-west-2", marker, intent: awsIntent }));
-  const ssm = await startSession(ssmClientFor(resolveAwsSettings(local.config, {}), "us-west-2"), {
+  const ssm = await startSession(ssmClientFor(local.settings.aws, "us-west-2"), {
     ...awsIntent,
     parameters: { portNumber: [String(local.echoPort)], localPortNumber: ["0"] },
   });
@@ -93,10 +92,10 @@ test("a run killed between the start and its answer leaves an intent the next ru
   dead(
     journal.begin(URN, { cloud: "alicloud", region: "cn-hangzhou", marker: clientToken, intent: aliIntent }),
   );
-  const ecs = await startTerminalSession(
-    alicloudClientFor(resolveProviderSettings(local.config, {}), "ecs", "cn-hangzhou"),
-    { regionId: "cn-hangzhou", ...aliIntent },
-  );
+  const ecs = await startTerminalSession(alicloudClientFor(local.settings, "ecs", "cn-hangzhou"), {
+    regionId: "cn-hangzhou",
+    ...aliIntent,
+  });
   // A start that died before its request left: nothing to end, the record goes all the same.
   dead(journal.begin(URN, { cloud: "aws", region: "us-west-2", marker: "00000000dead", intent: awsIntent }));
   expect(records(dir).map((r) => r.sessionId)).toEqual([undefined, undefined, undefined]);
@@ -106,7 +105,7 @@ test("a run killed between the start and its answer leaves an intent the next ru
   // The next run of the same tunnel, on either cloud, ends what the journal holds for it.
   const logs: string[] = [];
   const port = await freePort();
-  const next = await openTunnel(local.spec("aws", port), local.config, {
+  const next = await openTunnel(local.spec("aws", port), local.settings, {
     urn: URN,
     journal,
     log: (m) => logs.push(m),

@@ -10,21 +10,20 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { forwardPort } from "../../client/ecs";
-import { forwardSsmPort, type SsmPortForward, type SsmSessionEnd } from "../../client/ssm";
+import * as ecs from "../../client/ecs";
+import * as ssm from "../../client/ssm";
 import { alicloudClientFor, startTerminalSession } from "../clients/alicloud";
-import { listSsmSessions, resolveAwsSettings, ssmClientFor } from "../clients/aws";
-import { resolveProviderSettings, type ConfigSource } from "../config";
+import { listSsmSessions, ssmClientFor } from "../clients/aws";
+import type { ProviderSettings } from "../config";
 import { hasErrorCode, isErrorNamed, type ResourceInitError } from "../errors/base";
 import { redactSecrets } from "../errors/redact";
-import { createSsmSessionProvider } from "../resources/ssmSession";
-import { createTerminalSessionProvider } from "../resources/terminalSession";
+import type { Lifecycle } from "../lifecycle";
+import { ssmSessionLifecycle } from "../resources/ssmSession/lifecycle";
+import { terminalSessionLifecycle } from "../resources/terminalSession/lifecycle";
 import { classify } from "../retry";
-import { TUNNEL_HOST, type TunnelSpec } from "../schemas/tunnel";
+import { TUNNEL_HOST } from "../../sdk/contract/tunnel";
+import type { TunnelSpec } from "./schema";
 import type { AlicloudIntent, AwsIntent, JournalRecord, SessionIntent } from "./journal";
-
-type Lifecycle = dynamic.ResourceProvider<Record<string, unknown>, Record<string, unknown>>;
 
 /** A session a tunnel started. */
 export interface StartedSession {
@@ -84,7 +83,7 @@ export function logLine(err: unknown): string {
 
 /** A lifecycle's check, throwing its failures as one message naming each field. */
 async function checked(lifecycle: Lifecycle, inputs: Record<string, unknown>, field: string) {
-  const result = await lifecycle.check!({}, inputs);
+  const result = await lifecycle.check({}, inputs);
   const failures = result.failures ?? [];
   if (failures.length > 0) throw new Error(`${field}: ${failures.map((f) => f.reason).join("; ")}`);
   return result.inputs as Record<string, unknown>;
@@ -136,21 +135,25 @@ async function journaled<T>(
   }
 }
 
-async function configured(lifecycle: Lifecycle, config: ConfigSource): Promise<Lifecycle> {
-  await lifecycle.configure?.({ config } as unknown as dynamic.ConfigureRequest);
+function configured(lifecycle: Lifecycle, settings: ProviderSettings): Lifecycle {
+  lifecycle.configure(settings);
   return lifecycle;
 }
 
 /** Ends a session through its resource's delete: an ended or unknown one counts as done. */
 async function endById(lifecycle: Lifecycle, sessionId: string, region: string): Promise<string[]> {
-  await lifecycle.delete?.(sessionId, { region });
+  await lifecycle.delete(sessionId, { region });
   return [sessionId];
 }
 
 /** StartSession has no client token: the marker in the `Reason` is what names the session. */
-async function endAwsIntent(config: ConfigSource, region: string, intent: AwsIntent): Promise<string[]> {
-  const lifecycle = await configured(createSsmSessionProvider(), config);
-  const client = ssmClientFor(resolveAwsSettings(config, process.env), region);
+async function endAwsIntent(
+  settings: ProviderSettings,
+  region: string,
+  intent: AwsIntent,
+): Promise<string[]> {
+  const lifecycle = configured(ssmSessionLifecycle(), settings);
+  const client = ssmClientFor(settings.aws, region);
   const ended: string[] = [];
   for await (const s of listSsmSessions(client, "Active", [{ key: "Target", value: intent.target }])) {
     if (s.reason === intent.reason) ended.push(...(await endById(lifecycle, s.sessionId, region)));
@@ -167,14 +170,14 @@ const NO_SUCH_INSTANCE = ["InvalidInstance.NotFound", "InvalidRegionId.NotFound"
 
 /** StartTerminalSession again with the same ClientToken: the cloud answers with the session it made. */
 async function endAlicloudIntent(
-  config: ConfigSource,
+  settings: ProviderSettings,
   region: string,
   intent: AlicloudIntent,
   startedAt: string,
 ): Promise<string[]> {
   // A session this start made was never connected: once its URL has expired, nobody can.
   if (Date.now() - Date.parse(startedAt) >= ECS_URL_VALID_MS) return [];
-  const client = alicloudClientFor(resolveProviderSettings(config, process.env), "ecs", region);
+  const client = alicloudClientFor(settings, "ecs", region);
   let sessionId: string;
   try {
     ({ sessionId } = await startTerminalSession(client, { regionId: region, ...intent }));
@@ -182,22 +185,22 @@ async function endAlicloudIntent(
     if (hasErrorCode(err, ...NO_SUCH_INSTANCE)) return [];
     throw err;
   }
-  return endById(await configured(createTerminalSessionProvider(), config), sessionId, region);
+  return endById(configured(terminalSessionLifecycle(), settings), sessionId, region);
 }
 
 /**
  * Ends the session a journal record points to, whichever cloud's: by its id, else found from what
  * was journaled before the start. Resolves with the ids of the sessions ended (none: there was none).
  */
-export async function endRecorded(record: JournalRecord, config: ConfigSource): Promise<string[]> {
+export async function endRecorded(record: JournalRecord, settings: ProviderSettings): Promise<string[]> {
   const aws = record.cloud === "aws";
   if (record.sessionId !== undefined) {
-    const lifecycle = aws ? createSsmSessionProvider() : createTerminalSessionProvider();
-    return endById(await configured(lifecycle, config), record.sessionId, record.region);
+    const lifecycle = aws ? ssmSessionLifecycle() : terminalSessionLifecycle();
+    return endById(configured(lifecycle, settings), record.sessionId, record.region);
   }
   return aws
-    ? endAwsIntent(config, record.region, record.intent!)
-    : endAlicloudIntent(config, record.region, record.intent!, record.startedAt);
+    ? endAwsIntent(settings, record.region, record.intent!)
+    : endAlicloudIntent(settings, record.region, record.intent!, record.startedAt);
 }
 
 /** Waits before each attempt to replace a failed SSM session; after the last, the tunnel stays closed. */
@@ -205,7 +208,7 @@ const REOPEN_DELAYS_MS = [0, 1_000, 5_000, 15_000];
 /** A session that served this long starts the count of replacements afresh. */
 const SERVED_MS = 60_000;
 
-function endedBecause(end: SsmSessionEnd): string {
+function endedBecause(end: ssm.SsmSessionEnd): string {
   const said = end.closeReason ? `: ${logLine(end.closeReason)}` : "";
   return `was ended by the ${end.closedBy}${said}`;
 }
@@ -223,7 +226,7 @@ function awsSessions(
   interface Open {
     start: TrackedStart;
     sessionId: string;
-    forward: SsmPortForward;
+    forward: ssm.SsmForward;
     openedAt: number;
   }
   const connect = async (ledger: SessionLedger): Promise<Open> => {
@@ -250,9 +253,9 @@ function awsSessions(
       async (start) => {
         const { id, outs = {} } = await lifecycle.create(inputs);
         start.started(id);
-        const forward = await forwardSsmPort(
+        const forward = await ssm.forwardPort(
           { streamUrl: String(outs.streamUrl), tokenValue: String(outs.tokenValue) },
-          { port: t.localPort, host: TUNNEL_HOST },
+          { localPort: t.localPort, host: TUNNEL_HOST },
         );
         return { start, sessionId: id, forward, openedAt: Date.now() };
       },
@@ -372,7 +375,7 @@ function alicloudSessions(
         }
         return current.url;
       };
-      const forward = await forwardPort(urlFor, {
+      const forward = await ecs.forwardPort(urlFor, {
         localPort: t.localPort,
         host: TUNNEL_HOST,
         onConnectionError: (err) => {
@@ -393,14 +396,14 @@ function alicloudSessions(
   };
 }
 
-/** The sessions of a tunnel, with lifecycles configured from the provider's configuration. */
-export async function tunnelSessions(
+/** The sessions of a tunnel, through the session resources' lifecycles configured with the provider's settings. */
+export function tunnelSessions(
   spec: TunnelSpec,
-  config: ConfigSource,
+  settings: ProviderSettings,
   urn: string,
   now: () => number = Date.now,
-): Promise<TunnelSessions> {
+): TunnelSessions {
   return spec.cloud === "aws"
-    ? awsSessions(spec, await configured(createSsmSessionProvider(), config), urn)
-    : alicloudSessions(spec, await configured(createTerminalSessionProvider(), config), now);
+    ? awsSessions(spec, configured(ssmSessionLifecycle(), settings), urn)
+    : alicloudSessions(spec, configured(terminalSessionLifecycle(), settings), now);
 }

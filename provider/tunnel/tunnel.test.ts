@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { freePort } from "../../plugin/tunnels";
+import { freePort } from "./inputs";
 import { TunnelJournal } from "./journal";
 import { tunnelReason } from "./sessions";
 import { roundTrip, startLocalTunnels, type LocalTunnels } from "./testing/localTunnels";
@@ -26,7 +26,7 @@ afterAll(() => local.stop());
 
 test("an SSM tunnel forwards bytes, carries a recognisable reason, and is ended on close", async () => {
   const localPort = await freePort();
-  const tunnel = await openTunnel(local.spec("aws", localPort), local.config, {
+  const tunnel = await openTunnel(local.spec("aws", localPort), local.settings, {
     urn: URN,
     journal: new TunnelJournal(journalDir),
   });
@@ -49,7 +49,7 @@ test("an SSM tunnel forwards bytes, carries a recognisable reason, and is ended 
 test("an Alibaba Cloud tunnel renews its session as the URL ages and ends both on close", async () => {
   let clock = Date.now();
   const localPort = await freePort();
-  const tunnel = await openTunnel(local.spec("alicloud", localPort), local.config, {
+  const tunnel = await openTunnel(local.spec("alicloud", localPort), local.settings, {
     urn: URN,
     journal: new TunnelJournal(journalDir),
     now: () => clock,
@@ -68,7 +68,10 @@ test("an Alibaba Cloud tunnel renews its session as the URL ages and ends both o
 
 test("a session journaled by a process that is gone is ended by the next open of that tunnel", async () => {
   const journal = new TunnelJournal(journalDir);
-  const crashed = await openTunnel(local.spec("aws", await freePort()), local.config, { urn: URN, journal });
+  const crashed = await openTunnel(local.spec("aws", await freePort()), local.settings, {
+    urn: URN,
+    journal,
+  });
   const [left] = crashed.sessions;
   // As if its plugin had been killed: the record names a process that no longer runs.
   const record = path.join(journalDir, `${left.sessionId}.json`);
@@ -79,7 +82,7 @@ test("a session journaled by a process that is gone is ended by the next open of
   expect(journal.orphans("urn:pulumi:dev::shop::pulumi:providers:sessions::other")).toEqual([]);
 
   const logs: string[] = [];
-  const next = await openTunnel(local.spec("aws", await freePort()), local.config, {
+  const next = await openTunnel(local.spec("aws", await freePort()), local.settings, {
     urn: URN,
     journal,
     log: (m) => logs.push(m),

@@ -4,8 +4,8 @@
  * call, completed with the session's id as soon as the cloud answers, and its session is ended
  * when a later step fails or the tunnel closes.
  */
-import type { ConfigSource } from "../config";
-import type { TunnelSpec } from "../schemas/tunnel";
+import type { ProviderSettings } from "../config";
+import type { TunnelSpec } from "./schema";
 import { TunnelJournal, type JournalRecord } from "./journal";
 import {
   endRecorded,
@@ -41,16 +41,16 @@ const described = (record: JournalRecord) =>
 
 export async function openTunnel(
   spec: TunnelSpec,
-  config: ConfigSource,
+  settings: ProviderSettings,
   options: OpenTunnelOptions,
 ): Promise<Tunnel> {
   const journal = options.journal ?? new TunnelJournal();
   const log = options.log ?? (() => {});
-  const sessions = await tunnelSessions(spec, config, options.urn, options.now);
+  const sessions = tunnelSessions(spec, settings, options.urn, options.now);
 
   for (const orphan of journal.orphans(options.urn)) {
     try {
-      const ended = await endRecorded(orphan, config);
+      const ended = await endRecorded(orphan, settings);
       journal.remove(orphan);
       log(
         orphan.sessionId !== undefined
@@ -82,7 +82,7 @@ export async function openTunnel(
           journal.complete(intent, sessionId);
         },
         async end() {
-          await endRecorded(record, config);
+          await endRecorded(record, settings);
           start.forget();
         },
         forget() {

@@ -15,8 +15,8 @@ export const DEMO_INSTANCES = {
 };
 export const DEMO_DB_USERS = { ops: "demo_ops", app: "demo_app", ignored: "demo_replicator" };
 
-/** The local cloud's configuration; the database instance only when a MariaDB port is given. */
-export function localCloudConfig(secrets: DemoSecrets, mariadbPort?: number): LocalCloudConfigInput {
+/** The local cloud's configuration, its database instance served by the MariaDB on `mariadbPort`. */
+export function localCloudConfig(secrets: DemoSecrets, mariadbPort: number): LocalCloudConfigInput {
   return {
     // Any free port: the demo must not collide with a local cloud the user runs on the default one.
     port: 0,
@@ -31,9 +31,9 @@ export function localCloudConfig(secrets: DemoSecrets, mariadbPort?: number): Lo
     },
     ssm: { targets: [{ target: DEMO_INSTANCES.ssmTarget, region: DEMO_REGION.aws }] },
     das: {
-      instances: mariadbPort
-        ? [{ instanceId: DEMO_INSTANCES.database, engine: "MySQL", host: "127.0.0.1", port: mariadbPort }]
-        : [],
+      instances: [
+        { instanceId: DEMO_INSTANCES.database, engine: "MySQL", host: "127.0.0.1", port: mariadbPort },
+      ],
     },
   };
 }
@@ -44,9 +44,8 @@ export function stackConfig(
   cloudUrl: string,
   echoPort: number,
   tunnelEchoPort: number,
-  withDatabase: boolean,
 ): [string, string, boolean][] {
-  const config: [string, string, boolean][] = [
+  return [
     ["sessions:localCloud", cloudUrl, false],
     ["alicloud:region", DEMO_REGION.alicloud, false],
     ["alicloud:accessKey", secrets.alicloud.accessKeyId, false],
@@ -61,14 +60,9 @@ export function stackConfig(
     ["demo:echoPort", String(echoPort), false],
     ["demo:tunnelEchoPort", String(tunnelEchoPort), false],
     ["demo:release", "release-1", false],
+    ["demo:dbInstanceId", DEMO_INSTANCES.database, false],
+    ["demo:dbUser", DEMO_DB_USERS.ops, false],
+    ["demo:dbPassword", secrets.db.opsPassword, true],
+    ["demo:dbIgnoredUser", DEMO_DB_USERS.ignored, false],
   ];
-  if (withDatabase) {
-    config.push(
-      ["demo:dbInstanceId", DEMO_INSTANCES.database, false],
-      ["demo:dbUser", DEMO_DB_USERS.ops, false],
-      ["demo:dbPassword", secrets.db.opsPassword, true],
-      ["demo:dbIgnoredUser", DEMO_DB_USERS.ignored, false],
-    );
-  }
-  return config;
 }

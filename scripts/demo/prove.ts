@@ -6,9 +6,8 @@
  * argument. Never prints a URL or token.
  */
 import * as net from "node:net";
-import { forwardPort } from "../../client/ecs/forward";
-import { runCommand } from "../../client/ecs/shell";
-import { forwardSsmPort } from "../../client/ssm";
+import * as ecs from "../../client/ecs";
+import * as ssm from "../../client/ssm";
 
 interface Outputs {
   commandWebSocketUrl: string;
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
   const outputs = JSON.parse(await readStdin()) as Outputs;
   const echo = net.createServer((socket) => socket.pipe(socket)).listen(echoPort, "127.0.0.1");
   try {
-    const result = await withTimeout("terminal session", runCommand(outputs.commandWebSocketUrl));
+    const result = await withTimeout("terminal session", ecs.runCommand(outputs.commandWebSocketUrl));
     // The command ran on a terminal, whose lines end in \r\n.
     const output = result.output.toString("utf8").replace(/\r\n/g, "\n");
     console.log("terminal session: the command's output through its WebSocket URL:");
@@ -83,10 +82,10 @@ async function main(): Promise<void> {
     // ECS: one WebSocket per connection, as `ali-instance-cli portforward` does; SSM: connections
     // multiplexed over the one session, as `session-manager-plugin` does.
     for (const [name, open] of [
-      ["ECS port forwarding", () => forwardPort(outputs.forwardWebSocketUrl)],
+      ["ECS port forwarding", () => ecs.forwardPort(outputs.forwardWebSocketUrl)],
       [
         "SSM port forwarding",
-        () => forwardSsmPort({ streamUrl: outputs.ssmStreamUrl, tokenValue: outputs.ssmTokenValue }),
+        () => ssm.forwardPort({ streamUrl: outputs.ssmStreamUrl, tokenValue: outputs.ssmTokenValue }),
       ],
     ] as const) {
       const payload = `ping through the ${name} session ${Date.now()}`;

@@ -2,8 +2,8 @@
  * What the demo needs around its program, outside Pulumi. The run's keys and passwords are read
  * from the file `DEMO_SECRETS_FILE` names (never from the command line, never printed).
  *   secrets <file>  makes the run's keys and passwords (a new file, its owner alone reads it).
- *   cloud-config <file> [mariadbPort]  writes the local cloud's configuration.
- *   stack-config <cloudUrl> <echoPort> <tunnelEchoPort> <withDatabase>  prints
+ *   cloud-config <file> <mariadbPort>  writes the local cloud's configuration.
+ *   stack-config <cloudUrl> <echoPort> <tunnelEchoPort>  prints
  *     `key<TAB>value<TAB>secret` lines.
  *   echo <port> <logFile>  the service behind the demo's tunnel: a TCP echo on 127.0.0.1 that
  *     appends each line it echoes to <logFile>, until SIGTERM.
@@ -135,20 +135,12 @@ async function main([command, ...args]: string[]): Promise<void> {
     case "secrets":
       return writeDemoSecrets(args[0]);
     case "cloud-config":
-      fs.writeFileSync(
-        args[0],
-        JSON.stringify(localCloudConfig(secrets(), args[1] ? Number(args[1]) : undefined), null, 2),
-        { mode: 0o600 },
-      );
+      fs.writeFileSync(args[0], JSON.stringify(localCloudConfig(secrets(), Number(args[1])), null, 2), {
+        mode: 0o600,
+      });
       return;
     case "stack-config":
-      for (const [key, value, secret] of stackConfig(
-        secrets(),
-        args[0],
-        Number(args[1]),
-        Number(args[2]),
-        args[3] === "true",
-      )) {
+      for (const [key, value, secret] of stackConfig(secrets(), args[0], Number(args[1]), Number(args[2]))) {
         console.log(`${key}\t${value}\t${secret}`);
       }
       return;

@@ -7,13 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { catalog, type CatalogEntry } from "../../provider/catalog";
-import { PLUGIN_CONFIG } from "../../plugin/config";
-import {
-  alicloudTunnelSchema,
-  awsTunnelSchema,
-  TUNNEL_ENDPOINT_TYPE,
-  TUNNEL_INPUTS,
-} from "../../provider/schemas/tunnel";
+import { alicloudTunnelSchema, awsTunnelSchema } from "../../provider/tunnel/schema";
+import { CONFIG_VARIABLES } from "../../sdk/contract/config";
+import { TUNNEL_ENDPOINT_TYPE, TUNNEL_INPUTS } from "../../sdk/contract/tunnel";
 import { classDoc, schemaDocs, type ObjectDocs } from "./docComments";
 
 /** A property of the Pulumi package schema. */
@@ -149,7 +145,7 @@ function toJson(schema: z.ZodType, io: "input" | "output"): JsonSchema {
 }
 
 function resourceSchema(entry: CatalogEntry, repoRoot: string, types: Record<string, PulumiObjectType>) {
-  const [pkg, mod, typeName] = entry.token.split(":");
+  const [pkg, mod, typeName] = entry.row.token.split(":");
   const docs = {
     ...schemaDocs(path.join(repoRoot, entry.sourceFile)),
     ...(entry.outputs.sourceFile ? schemaDocs(path.join(repoRoot, entry.outputs.sourceFile)) : {}),
@@ -165,11 +161,11 @@ function resourceSchema(entry: CatalogEntry, repoRoot: string, types: Record<str
   const inputProperties = builder.properties(inputsJson, typeName, inputDocs);
   for (const [name, prop] of Object.entries(inputProperties)) {
     if (!entry.inPlaceInputs?.includes(name)) prop.replaceOnChanges = true;
-    if (entry.secretInputs.includes(name)) prop.secret = true;
+    if (entry.row.secretInputs.includes(name)) prop.secret = true;
   }
   const properties: Record<string, PulumiProperty> = { ...inputProperties };
   for (const [name, prop] of Object.entries(builder.properties(outputsJson, typeName, outputDocs))) {
-    properties[name] = entry.secretOutputs.includes(name) ? { ...prop, secret: true } : prop;
+    properties[name] = entry.row.secretOutputs.includes(name) ? { ...prop, secret: true } : prop;
   }
   Object.assign(types, builder.types);
   const resource: PulumiResource = {
@@ -185,16 +181,16 @@ function resourceSchema(entry: CatalogEntry, repoRoot: string, types: Record<str
 /** The provider configuration (`sessions:*`), also the inputs of an explicit provider resource. */
 function configVariables(): Record<string, PulumiProperty> {
   return Object.fromEntries(
-    PLUGIN_CONFIG.map((v) => [
+    CONFIG_VARIABLES.map((v) => [
       v.name,
       { type: "string", description: v.description, ...(v.secret ? { secret: true } : {}) },
     ]),
   );
 }
 
-/** An explicit provider's tunnel inputs (provider/schemas/tunnel.ts), with their object types. */
+/** An explicit provider's tunnel inputs (provider/tunnel/schema.ts), with their object types. */
 function tunnelProperties(repoRoot: string, types: Record<string, PulumiObjectType>) {
-  const docs = schemaDocs(path.join(repoRoot, "provider", "schemas", "tunnel.ts"));
+  const docs = schemaDocs(path.join(repoRoot, "provider", "tunnel", "schema.ts"));
   const builder = new SchemaBuilder("sessions:index", docs);
   const tunnels: Array<[string, z.ZodType, string, string]> = [
     [
@@ -232,7 +228,7 @@ export function generateSchema(repoRoot: string): PulumiSchema {
   };
   const types: Record<string, PulumiObjectType> = {};
   const resources: Record<string, PulumiResource> = {};
-  for (const entry of catalog) resources[entry.token] = resourceSchema(entry, repoRoot, types);
+  for (const entry of catalog) resources[entry.row.token] = resourceSchema(entry, repoRoot, types);
   const tunnels = tunnelProperties(repoRoot, types);
   const endpoint: Omit<PulumiResource, "inputProperties"> = {
     description:

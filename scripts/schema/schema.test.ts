@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { catalog } from "../../provider/catalog";
-import { TUNNEL_ENDPOINT_TYPE } from "../../provider/schemas/tunnel";
+import { TUNNEL_ENDPOINT_TYPE } from "../../sdk/contract/tunnel";
 import { generateSchema } from "./generate";
 import { staleFiles, type Formatter } from "./write";
 
@@ -24,13 +24,13 @@ describe("schema.json", () => {
   test("describes every resource of the catalog, and every type it references exists", () => {
     // The catalog's resources, and the endpoint a tunnel provider serves.
     expect(Object.keys(schema.resources).sort()).toEqual(
-      [...catalog.map((e) => e.token), TUNNEL_ENDPOINT_TYPE].sort(),
+      [...catalog.map((e) => e.row.token), TUNNEL_ENDPOINT_TYPE].sort(),
     );
     const refs = JSON.stringify(schema).match(/#\/types\/[^"]+/g) ?? [];
     for (const ref of refs) expect(schema.types).toHaveProperty([ref.slice("#/types/".length)]);
   });
 
-  test.each(catalog.map((e) => [e.token, e] as const))("%s: every field is documented", (token) => {
+  test.each(catalog.map((e) => [e.row.token, e] as const))("%s: every field is documented", (token) => {
     const resource = schema.resources[token];
     expect(resource.description?.length).toBeGreaterThan(20);
     for (const [name, prop] of Object.entries({ ...resource.inputProperties, ...resource.properties })) {
@@ -42,7 +42,7 @@ describe("schema.json", () => {
     }
   });
 
-  test.each(catalog.map((e) => [e.token, e] as const))(
+  test.each(catalog.map((e) => [e.row.token, e] as const))(
     "%s: secrets and replace-on-change flags match the resource",
     (token, entry) => {
       const resource = schema.resources[token];
@@ -53,7 +53,7 @@ describe("schema.json", () => {
           replaces,
         });
       }
-      for (const name of [...entry.secretInputs, ...entry.secretOutputs]) {
+      for (const name of [...entry.row.secretInputs, ...entry.row.secretOutputs]) {
         expect(resource.properties[name].secret).toBe(true);
       }
     },

@@ -33,7 +33,7 @@ export async function generatedFiles(
   for (const entry of catalog) {
     const file = path.join(repoRoot, entry.docFile);
     const page = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : `# ${entry.sdk.className}\n`;
-    files.set(entry.docFile, await format(withTables(page, entry.token, schema), file));
+    files.set(entry.docFile, await format(withTables(page, entry.row.token, schema), file));
   }
   return files;
 }

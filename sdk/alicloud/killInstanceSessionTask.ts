@@ -3,15 +3,10 @@
  * See docs/alicloud/kill-instance-session-task.md.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  KILL_INSTANCE_SESSION_TASK_INPUT_KEYS,
-  KILL_INSTANCE_SESSION_TASK_SECRET_OUTPUTS,
-  KILL_INSTANCE_SESSION_TASK_TYPE,
-  killInstanceSessionTaskComputedSchema,
-  killInstanceSessionTaskWarnings,
-} from "../../provider/schemas/killInstanceSessionTask";
+import { RESOURCES } from "../contract/resources";
 import type { KillInstanceSessionTaskInputs, KillTaskOutput } from "../schemaTypes";
 import { DynamicResource, type DynamicResourceKind } from "../internal/dynamicResource";
+import { killTaskWarnings } from "../internal/killTaskWarnings";
 import type { ArgsOf } from "../internal/types";
 
 /** The arguments of a {@link KillInstanceSessionTask}; every field is documented on the provider's schema. */
@@ -23,18 +18,7 @@ export type KillInstanceSessionTaskResult = KillTaskOutput;
 /** One session a task looked at, with the reason it was or was not killed. */
 export type KillInstanceSessionTaskSession = KillTaskOutput["sessions"][number];
 
-const KIND: DynamicResourceKind = {
-  token: KILL_INSTANCE_SESSION_TASK_TYPE,
-  provider: {
-    modulePath: "provider/resources/killInstanceSessionTask",
-    exportName: "killInstanceSessionTaskProvider",
-  },
-  propertyKeys: [
-    ...KILL_INSTANCE_SESSION_TASK_INPUT_KEYS,
-    ...Object.keys(killInstanceSessionTaskComputedSchema.shape),
-  ],
-  secretOutputs: KILL_INSTANCE_SESSION_TASK_SECRET_OUTPUTS,
-};
+const KIND: DynamicResourceKind = { row: RESOURCES.killInstanceSessionTask };
 
 /**
  * Kills sessions on an RDS MySQL instance or a PolarDB MySQL cluster with a DAS task
@@ -103,7 +87,7 @@ export class KillInstanceSessionTask extends DynamicResource {
     );
     // Valid-but-surprising inputs get a warning on the resource (check can only fail).
     pulumi.all([args.killAllSessions, args.sessionIds]).apply(([killAllSessions, sessionIds]) => {
-      for (const warning of killInstanceSessionTaskWarnings({ killAllSessions, sessionIds })) {
+      for (const warning of killTaskWarnings({ killAllSessions, sessionIds })) {
         void pulumi.log.warn(warning, this);
       }
     });

@@ -3,12 +3,7 @@
  * See docs/alicloud/terminal-session.md.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  TERMINAL_SESSION_INPUT_KEYS,
-  TERMINAL_SESSION_SECRET_OUTPUTS,
-  TERMINAL_SESSION_TYPE,
-  terminalSessionComputedSchema,
-} from "../../provider/schemas/terminalSession";
+import { RESOURCES } from "../contract/resources";
 import type {
   TerminalSessionComputed,
   TerminalSessionEncryptionOptions,
@@ -26,12 +21,7 @@ export type TerminalSessionConnection = TerminalSessionComputed["connections"][n
 export type { TerminalSessionEncryptionOptions };
 
 const KIND: DynamicResourceKind = {
-  token: TERMINAL_SESSION_TYPE,
-  provider: { modulePath: "provider/resources/terminalSession", exportName: "terminalSessionProvider" },
-  propertyKeys: [...TERMINAL_SESSION_INPUT_KEYS, ...Object.keys(terminalSessionComputedSchema.shape)],
-  secretOutputs: TERMINAL_SESSION_SECRET_OUTPUTS,
-  // The provider derives the default ClientToken from it.
-  passUrn: true,
+  row: RESOURCES.terminalSession,
   insteadOfImport:
     "To manage an existing session, declare it with adoptSessionId instead: " +
     'new alicloud.TerminalSession(name, { instanceIds: ["i-..."], adoptSessionId: "s-..." }).',

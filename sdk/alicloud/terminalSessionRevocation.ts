@@ -3,10 +3,7 @@
  * See docs/alicloud/terminal-session-revocation.md.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  TERMINAL_SESSION_REVOCATION_TYPE,
-  terminalSessionRevocationInputsSchema,
-} from "../../provider/schemas/terminalSessionRevocation";
+import { RESOURCES } from "../contract/resources";
 import type { TerminalSessionRevocationInputs } from "../schemaTypes";
 import { SessionRevocationResource } from "../internal/sessionRevocation";
 import type { ArgsOf } from "../internal/types";
@@ -15,14 +12,6 @@ export type { RevokedSession } from "../internal/sessionRevocation";
 
 /** The arguments of a {@link TerminalSessionRevocation}; every field is documented on the provider's schema. */
 export type TerminalSessionRevocationArgs = ArgsOf<TerminalSessionRevocationInputs>;
-
-const KIND = {
-  token: TERMINAL_SESSION_REVOCATION_TYPE,
-  provider: {
-    modulePath: "provider/resources/terminalSessionRevocation",
-    exportName: "terminalSessionRevocationProvider",
-  },
-};
 
 /**
  * Ends every live ECS Session Manager session on the given instances (DescribeTerminalSessions,
@@ -45,6 +34,6 @@ export class TerminalSessionRevocation extends SessionRevocationResource {
    * @param opts Resource options.
    */
   constructor(name: string, args: TerminalSessionRevocationArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(KIND, Object.keys(terminalSessionRevocationInputsSchema.shape), name, args, opts);
+    super(RESOURCES.terminalSessionRevocation, name, args, opts);
   }
 }

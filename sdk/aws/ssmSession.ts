@@ -3,12 +3,7 @@
  * See docs/aws/ssm-session.md.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  SSM_SESSION_INPUT_KEYS,
-  SSM_SESSION_SECRET_OUTPUTS,
-  SSM_SESSION_TYPE,
-  ssmSessionComputedSchema,
-} from "../../provider/schemas/ssmSession";
+import { RESOURCES } from "../contract/resources";
 import type { SsmSessionInputs } from "../schemaTypes";
 import { DynamicResource, type DynamicResourceKind } from "../internal/dynamicResource";
 import type { ArgsOf } from "../internal/types";
@@ -17,10 +12,7 @@ import type { ArgsOf } from "../internal/types";
 export type SsmSessionArgs = ArgsOf<SsmSessionInputs>;
 
 const KIND: DynamicResourceKind = {
-  token: SSM_SESSION_TYPE,
-  provider: { modulePath: "provider/resources/ssmSession", exportName: "ssmSessionProvider" },
-  propertyKeys: [...SSM_SESSION_INPUT_KEYS, ...Object.keys(ssmSessionComputedSchema.shape)],
-  secretOutputs: SSM_SESSION_SECRET_OUTPUTS,
+  row: RESOURCES.ssmSession,
   insteadOfImport:
     "An existing SSM session cannot be taken over (its token and stream URL exist only in " +
     "StartSession's answer): remove the option, and the resource starts a session of its own.",

@@ -3,10 +3,7 @@
  * See docs/aws/ssm-session-revocation.md.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  SSM_SESSION_REVOCATION_TYPE,
-  ssmSessionRevocationInputsSchema,
-} from "../../provider/schemas/ssmSessionRevocation";
+import { RESOURCES } from "../contract/resources";
 import type { SsmSessionRevocationInputs } from "../schemaTypes";
 import { SessionRevocationResource } from "../internal/sessionRevocation";
 import type { ArgsOf } from "../internal/types";
@@ -15,14 +12,6 @@ export type { RevokedSession } from "../internal/sessionRevocation";
 
 /** The arguments of an {@link SsmSessionRevocation}; every field is documented on the provider's schema. */
 export type SsmSessionRevocationArgs = ArgsOf<SsmSessionRevocationInputs>;
-
-const KIND = {
-  token: SSM_SESSION_REVOCATION_TYPE,
-  provider: {
-    modulePath: "provider/resources/ssmSessionRevocation",
-    exportName: "ssmSessionRevocationProvider",
-  },
-};
 
 /**
  * Terminates every live Session Manager session on the given managed nodes (DescribeSessions,
@@ -45,6 +34,6 @@ export class SsmSessionRevocation extends SessionRevocationResource {
    * @param opts Resource options.
    */
   constructor(name: string, args: SsmSessionRevocationArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(KIND, Object.keys(ssmSessionRevocationInputsSchema.shape), name, args, opts);
+    super(RESOURCES.ssmSessionRevocation, name, args, opts);
   }
 }

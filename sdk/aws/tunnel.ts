@@ -3,7 +3,7 @@
  * engine runs. See docs/tunnels.md.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { TUNNEL_INPUTS } from "../../provider/schemas/tunnel";
+import { TUNNEL_INPUTS } from "../contract/tunnel";
 import type { AwsTunnelInputs } from "../schemaTypes";
 import { TunnelProvider } from "../internal/tunnel";
 import type { ArgsOf } from "../internal/types";

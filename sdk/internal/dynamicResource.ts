@@ -18,27 +18,17 @@
  * provider process starts there), as it does after `npm install pulumi-sessions`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { URN_PROPERTY, PROVIDER_PROPERTY } from "../../provider/inputs";
+import { dynamicType, PROVIDER_PROPERTY, URN_PROPERTY, type ResourceRow } from "../contract/resources";
+import { RESOURCE_PROPERTIES } from "../schemaTypes";
 import { assertCredentialsAreSecret } from "./credentialConfig";
 
 /** The npm name the provider is loaded through (package.json `exports`: `./dist/*`). */
 export const PACKAGE_NAME = "pulumi-sessions";
 
-/** What a resource class tells its base. */
+/** What a resource class tells its base: its catalog row, and what to do instead of `import`. */
 export interface DynamicResourceKind {
-  /** The type token, `pulumi-nodejs:dynamic/<module>:<Type>` (the provider's schema module has it). */
-  token: string;
-  /** The provider: the export `exportName` of `pulumi-sessions/dist/<modulePath>`. */
-  provider: { modulePath: string; exportName: string };
-  /**
-   * Every property the class exposes. Each needs a key in the registered properties, or the
-   * resource object gets no output for it (e.g. `region`, which check fills in when unset).
-   */
-  propertyKeys: readonly string[];
-  /** Outputs always added to `additionalSecretOutputs`. */
-  secretOutputs?: readonly string[];
-  /** Pass the resource's URN to the provider as `__urn` (dynamic providers never see it). */
-  passUrn?: boolean;
+  /** Token, provider module, secret outputs, whether `check` takes the URN. */
+  row: ResourceRow;
   /** What to do instead of the `import` option (default: nothing to import, say so). */
   insteadOfImport?: string;
 }
@@ -61,7 +51,7 @@ export function importRefusal(token: string, name: string, insteadOfImport: stri
  * The `__provider` module text of a provider: `exports.handler` returns the provider object,
  * or says how to fix a package that is not installed where the program is.
  */
-export function providerModuleSource(provider: DynamicResourceKind["provider"]): string {
+export function providerModuleSource(provider: ResourceRow["provider"]): string {
   const specifier = JSON.stringify(`${PACKAGE_NAME}/dist/${provider.modulePath}`);
   const hint = JSON.stringify(`install ${PACKAGE_NAME} where the program is (`);
   return (
@@ -81,16 +71,19 @@ export abstract class DynamicResource extends pulumi.CustomResource {
   ) {
     // Before anything is registered: the engine would write plain-text credentials into state.
     assertCredentialsAreSecret();
-    const { token } = kind;
+    const { row } = kind;
+    const token = dynamicType(row);
     if (opts.import !== undefined)
       throw new pulumi.RunError(importRefusal(token, name, kind.insteadOfImport));
+    // Every property the class exposes needs a key, or the resource object gets no output for it
+    // (e.g. `region`, which check fills in when unset).
     const props: Record<string, unknown> = {
-      ...Object.fromEntries(kind.propertyKeys.map((k) => [k, undefined])),
+      ...Object.fromEntries(RESOURCE_PROPERTIES[row.token].map((k) => [k, undefined])),
       ...args,
-      [PROVIDER_PROPERTY]: providerModuleSource(kind.provider),
+      [PROVIDER_PROPERTY]: providerModuleSource(row.provider),
     };
-    if (kind.passUrn) props[URN_PROPERTY] = pulumi.createUrn(name, token, opts.parent);
-    const secretOutputs = kind.secretOutputs ?? [];
+    if (row.takesUrn) props[URN_PROPERTY] = pulumi.createUrn(name, token, opts.parent);
+    const { secretOutputs } = row;
     // The SDK formats a stack trace for each of the promises behind every output property
     // (kept for its leaked-promise report), and under ts-node each frame goes through a
     // source-map lookup: about a fifth of a second per 50 sessions of 25 outputs, on the

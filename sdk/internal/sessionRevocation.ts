@@ -1,11 +1,11 @@
 /**
  * What `alicloud.TerminalSessionRevocation` and `aws.SsmSessionRevocation` share: the result
- * outputs (one shape, `provider/revocation.ts`) and how their properties are laid out.
+ * outputs (one shape for both clouds) and their construction.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { revocationResultSchema } from "../../provider/schemas/revocation";
+import type { ResourceRow } from "../contract/resources";
 import type { RevocationSession } from "../schemaTypes";
-import { DynamicResource, type DynamicResourceKind } from "./dynamicResource";
+import { DynamicResource } from "./dynamicResource";
 
 /** One session a revocation ended or spared. */
 export type RevokedSession = RevocationSession;
@@ -36,18 +36,17 @@ export abstract class SessionRevocationResource extends DynamicResource {
   declare public readonly triggers: pulumi.Output<unknown[] | undefined>;
 
   /**
-   * @param kind The concrete resource's type and provider.
-   * @param inputKeys The resource's input names.
+   * @param row The concrete resource's catalog row.
+   * @param name The unique name of the resource.
+   * @param args What to end and what to spare.
+   * @param opts Resource options.
    */
   protected constructor(
-    kind: Pick<DynamicResourceKind, "token" | "provider">,
-    inputKeys: readonly string[],
+    row: ResourceRow,
     name: string,
     args: object,
-    opts: pulumi.CustomResourceOptions,
+    opts: pulumi.CustomResourceOptions = {},
   ) {
-    const propertyKeys = [...inputKeys, ...Object.keys(revocationResultSchema.shape)];
-    // The URN names the resource in the preview listing.
-    super({ ...kind, propertyKeys, passUrn: true }, name, args, opts);
+    super({ row }, name, args, opts);
   }
 }

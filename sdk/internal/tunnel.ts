@@ -13,12 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { PLUGIN_CONFIG } from "../../plugin/config";
-import {
-  TUNNEL_DRY_RUN_INPUT,
-  TUNNEL_ENDPOINT_TYPE,
-  type TUNNEL_INPUTS,
-} from "../../provider/schemas/tunnel";
+import { CONFIG_VARIABLES } from "../contract/config";
+import { TUNNEL_DRY_RUN_INPUT, TUNNEL_ENDPOINT_TYPE, type TUNNEL_INPUTS } from "../contract/tunnel";
 import { assertCredentialsAreSecret } from "./credentialConfig";
 
 /** The plugin's executable name. */
@@ -31,7 +27,7 @@ interface ConfigLookup {
 /** The stack config the resources read, as the plugin's inputs (secret ones as secrets). */
 export function configInputs(lookup: ConfigLookup = runtimeConfig as unknown as ConfigLookup) {
   const inputs: Record<string, pulumi.Input<string>> = {};
-  for (const v of PLUGIN_CONFIG) {
+  for (const v of CONFIG_VARIABLES) {
     const value = lookup.getConfig(v.dynamicKey);
     if (value !== undefined) inputs[v.name] = v.secret ? pulumi.secret(value) : value;
   }

@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /**
  * `T` with every level accepting `pulumi.Input`: what resource args look like. Built from
- * the provider's zod-inferred input types, so no field is written twice.
+ * the generated plain input types, so no field is written twice.
  */
 export type DeepInput<T> = T extends readonly (infer U)[]
   ? pulumi.Input<DeepInput<U>[]>

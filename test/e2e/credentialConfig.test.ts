@@ -7,7 +7,7 @@
  */
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
-import { TestStack, uniqueSuffix, type StateResource } from "./harness";
+import { TestStack, uniqueSuffix, type StateResource } from "../support/harness";
 
 jest.setTimeout(600_000);
 

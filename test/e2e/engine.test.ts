@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { engineBin, TestStack, UNKNOWN } from "./harness";
+import { engineBin, TestStack, UNKNOWN } from "../support/harness";
 
 const TYPE = "pulumi-nodejs:dynamic:Resource";
 const version = (

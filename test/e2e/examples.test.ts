@@ -36,10 +36,10 @@ import {
   testAccount,
   type ClientSession,
   type TestMariadb,
-} from "../../emulator/services/das/testMariadb";
+} from "../../emulator/services/das/testing/mariadb";
 import { callRpc, openApiClient } from "../../emulator/testing/alibaba";
-import { TestStack, uniqueSuffix, type PreviewResult } from "./harness";
-import { programRoot, repoRoot, workRoot } from "./paths";
+import { TestStack, uniqueSuffix, type PreviewResult } from "../support/harness";
+import { programRoot, repoRoot, workRoot } from "../support/paths";
 import { pluginFolder } from "../support/installedPackage";
 import { liveSessions as liveSessionsOf } from "../support/liveSessions";
 

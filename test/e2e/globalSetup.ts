@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { installProgram, lockedVersion, packPackage } from "../support/installedPackage";
-import { repoRoot } from "./paths";
+import { repoRoot } from "../support/paths";
 
 /**
  * Once per e2e run: make the engine available and install the built package under

@@ -6,7 +6,7 @@
  */
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
 import { createAlicloudClient, startTerminalSession } from "../../provider/clients/alicloud";
-import { TestStack, uniqueSuffix } from "./harness";
+import { TestStack, uniqueSuffix } from "../support/harness";
 
 jest.setTimeout(600_000);
 

@@ -1,21 +1,26 @@
 /**
  * The package as a user installs it: the packed tarball in a folder outside the repo, beside the
- * current @pulumi/pulumi, with none of the repo's node_modules reachable. The local cloud starts
- * from the installed bin, and a TerminalSession goes through up, refresh and destroy.
+ * @pulumi/pulumi programs use (the current one, or the CI leg's oldest supported), with none of
+ * the repo's node_modules reachable. A program laid out by `pulumi new typescript` type-checks
+ * against it, the local cloud starts from the installed bin, and a TerminalSession goes through
+ * up, refresh and destroy.
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, execFileSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import { builtinModules } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { installProgram, lockedVersion, packPackage } from "../support/installedPackage";
-import { TestStack } from "./harness";
-import { programsDir, repoRoot } from "./paths";
+import { TestStack } from "../support/harness";
+import { programsDir, repoRoot } from "../support/paths";
+import { EVERY_CLASS_PROGRAM, TEMPLATE_TSCONFIG } from "./fixtures/newTypescriptProgram";
 
 const REGION = "cn-hangzhou";
 const INSTANCE = "i-installed0001";
 const KEY = { accessKeyId: "LTAIinstalled0001", accessKeySecret: "installed-secret-0001" };
+/** The @pulumi/pulumi of the programs: the CI leg's oldest supported one, else the repo's own. */
+const PULUMI_VERSION = process.env.PULUMI_SESSIONS_PROGRAM_PULUMI ?? lockedVersion("@pulumi/pulumi");
 
 interface NpmTree {
   version?: string;
@@ -39,7 +44,10 @@ describe("the packed package, installed as a user installs it", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-sessions-installed-"));
     const tarball = packPackage(path.join(dir, "tarball"));
     npmOutput = installProgram(path.join(dir, "program"), tarball, {
-      "@pulumi/pulumi": lockedVersion("@pulumi/pulumi"),
+      "@pulumi/pulumi": PULUMI_VERSION,
+      // What `pulumi new typescript` adds for the editor and `tsc`.
+      typescript: lockedVersion("typescript"),
+      "@types/node": lockedVersion("@types/node"),
     });
   });
 
@@ -62,7 +70,7 @@ describe("the packed package, installed as a user installs it", () => {
       }),
     ) as NpmTree;
     const versions = new Set(copiesOf(tree, "@pulumi/pulumi").map((c) => c.split("@").pop()));
-    expect([...versions]).toEqual([lockedVersion("@pulumi/pulumi")]);
+    expect([...versions]).toEqual([PULUMI_VERSION]);
     expect(
       fs.existsSync(path.join(dir, "program/node_modules/pulumi-sessions/node_modules/@pulumi/pulumi")),
     ).toBe(false);
@@ -97,6 +105,25 @@ describe("the packed package, installed as a user installs it", () => {
     const missing = [...required].filter((m) => !allowed.has(m) && !builtins.has(m));
     expect(missing).toEqual([]);
     expect(required.size).toBeGreaterThan(3);
+  });
+
+  test("a program with `pulumi new typescript`'s tsconfig.json type-checks against every public class", () => {
+    const program = path.join(dir, "program");
+    fs.writeFileSync(path.join(program, "tsconfig.json"), TEMPLATE_TSCONFIG);
+    fs.writeFileSync(path.join(program, "index.ts"), EVERY_CLASS_PROGRAM);
+    const tsc = path.join(program, "node_modules", ".bin", "tsc");
+    // --pretty false: the template turns it on; a failure reads better as plain text.
+    const checked = spawnSync(tsc, ["--noEmit", "--pretty", "false"], { cwd: program, encoding: "utf8" });
+    expect(`${checked.stdout}${checked.stderr}`).toBe("");
+    expect(checked.status).toBe(0);
+    // The check reached the package's declarations (strict, without skipLibCheck).
+    const listed = spawnSync(tsc, ["--noEmit", "--listFilesOnly"], { cwd: program, encoding: "utf8" }).stdout;
+    expect(listed).toMatch(
+      /node_modules\/pulumi-sessions\/dist\/sdk\/alicloud\/killInstanceSessionTask\.d\.ts/,
+    );
+    expect(listed).toMatch(/node_modules\/pulumi-sessions\/dist\/client\/index\.d\.ts/);
+    expect(listed).not.toMatch(/node_modules\/zod\//);
+    expect(listed).not.toMatch(/node_modules\/(@types\/)?ws\//);
   });
 
   test("the installed bin starts the local cloud; up, refresh and destroy of a session work", async () => {

@@ -17,8 +17,8 @@ import {
   type BinlogDump,
   type ClientSession,
   type TestMariadb,
-} from "../../emulator/services/das/testMariadb";
-import { TestStack, uniqueSuffix } from "./harness";
+} from "../../emulator/services/das/testing/mariadb";
+import { TestStack, uniqueSuffix } from "../support/harness";
 
 // Engine runs take tens of seconds each; the e2e project's testTimeout is not applied per project.
 jest.setTimeout(600_000);

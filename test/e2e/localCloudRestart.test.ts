@@ -14,7 +14,7 @@ import { EcsChannel } from "../../client/ecs/channel";
 import { spawnBin, type SpawnedBin } from "../../cli/testing/spawnBin";
 import { createAlicloudClient, findTerminalSession } from "../../provider/clients/alicloud";
 import { createSsmClient, findSsmSession } from "../../provider/clients/aws";
-import { TestStack, uniqueSuffix } from "./harness";
+import { TestStack, uniqueSuffix } from "../support/harness";
 
 jest.setTimeout(600_000);
 

@@ -14,8 +14,8 @@ import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
 import { endTerminalSession } from "../../provider/clients/alicloud";
 import { recordIssuedSecrets } from "../support/localCloudStack";
-import { engineBin, uniqueSuffix, type StateResource } from "./harness";
-import { repoRoot } from "./paths";
+import { engineBin, uniqueSuffix, type StateResource } from "../support/harness";
+import { repoRoot } from "../support/paths";
 import { connect, probeCloud, type CloudProbe, installPluginPackage, startEcho } from "./pluginSupport";
 
 jest.setTimeout(600_000);

@@ -15,7 +15,7 @@ import {
   type AlicloudRpcClient,
 } from "../../provider/clients/alicloud";
 import { installProgram, packPackage } from "../support/installedPackage";
-import { repoRoot } from "./paths";
+import { repoRoot } from "../support/paths";
 
 /** The last stdout line of a repo script (its bin folder). */
 export function scriptOutput(script: string, ...args: string[]): string {

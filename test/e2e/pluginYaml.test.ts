@@ -17,8 +17,8 @@ import { isDeepStrictEqual } from "node:util";
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
 import { endTerminalSession } from "../../provider/clients/alicloud";
-import { engineBin, TestStack, uniqueSuffix } from "./harness";
-import { repoRoot } from "./paths";
+import { engineBin, TestStack, uniqueSuffix } from "../support/harness";
+import { repoRoot } from "../support/paths";
 import { pluginSchemaText } from "./pluginSchema";
 import {
   connect,

@@ -23,13 +23,13 @@ import {
   testAccount,
   type ClientSession,
   type TestMariadb,
-} from "../../emulator/services/das/testMariadb";
+} from "../../emulator/services/das/testing/mariadb";
 import { callRpc, openApiClient } from "../../emulator/testing/alibaba";
-import { freePort } from "../../plugin/tunnels";
+import { freePort } from "../../provider/tunnel/inputs";
 import { liveSessions } from "../support/liveSessions";
 import { listening } from "../support/ports";
-import { engineBin, TestStack, uniqueSuffix } from "./harness";
-import { workRoot } from "./paths";
+import { engineBin, TestStack, uniqueSuffix } from "../support/harness";
+import { workRoot } from "../support/paths";
 import { installPluginPackage, scriptOutput, startEcho } from "./pluginSupport";
 
 jest.setTimeout(600_000);

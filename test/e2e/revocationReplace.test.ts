@@ -6,7 +6,7 @@
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
 import { callRpc, openApiClient } from "../../emulator/testing/alibaba";
-import { TestStack, uniqueSuffix } from "./harness";
+import { TestStack, uniqueSuffix } from "../support/harness";
 
 jest.setTimeout(600_000);
 

@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { engineBin } from "./harness";
-import { repoRoot } from "./paths";
+import { engineBin } from "../support/harness";
+import { repoRoot } from "../support/paths";
 
 /** `pulumi package get-schema` validates against Pulumi's metaschema and binds the package. */
 function getSchema(file: string): Promise<{ code: number; stdout: string; stderr: string }> {

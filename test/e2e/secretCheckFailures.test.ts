@@ -5,7 +5,7 @@
  * never `{<nil>}` for a field that is set.
  */
 import * as net from "node:net";
-import { TestStack, uniqueSuffix } from "./harness";
+import { TestStack, uniqueSuffix } from "../support/harness";
 
 jest.setTimeout(600_000);
 

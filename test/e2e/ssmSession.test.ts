@@ -7,7 +7,7 @@
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
 import { createSsmClient, findSsmSession, terminateSession } from "../../provider/clients/aws";
-import { TestStack, uniqueSuffix, UNKNOWN, type StateResource } from "./harness";
+import { TestStack, uniqueSuffix, UNKNOWN, type StateResource } from "../support/harness";
 
 jest.setTimeout(600_000);
 

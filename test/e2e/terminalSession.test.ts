@@ -14,7 +14,7 @@ import {
   findTerminalSession,
   startTerminalSession,
 } from "../../provider/clients/alicloud";
-import { TestStack, uniqueSuffix, UNKNOWN, type StateResource } from "./harness";
+import { TestStack, uniqueSuffix, UNKNOWN, type StateResource } from "../support/harness";
 
 // Engine runs take seconds each; the project's e2e timeout is not applied to every run mode.
 jest.setTimeout(600_000);

@@ -16,7 +16,7 @@ import {
   endTerminalSession,
   findTerminalSession,
 } from "../../provider/clients/alicloud";
-import { TestStack, uniqueSuffix } from "./harness";
+import { TestStack, uniqueSuffix } from "../support/harness";
 
 jest.setTimeout(600_000);
 

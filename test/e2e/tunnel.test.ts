@@ -15,9 +15,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AdminClient } from "../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../emulator/server";
-import { MARIADB_ADMIN, startTestMariadb, type TestMariadb } from "../../emulator/services/das/testMariadb";
-import { TestStack, uniqueSuffix } from "./harness";
-import { programRoot, workRoot } from "./paths";
+import {
+  MARIADB_ADMIN,
+  startTestMariadb,
+  type TestMariadb,
+} from "../../emulator/services/das/testing/mariadb";
+import { TestStack, uniqueSuffix } from "../support/harness";
+import { programRoot, workRoot } from "../support/paths";
 import { pluginFolder } from "../support/installedPackage";
 import { liveSessions as liveSessionsOf } from "../support/liveSessions";
 import { listening } from "../support/ports";

@@ -10,7 +10,7 @@
 import * as path from "node:path";
 import type { LocalCloud } from "../../emulator/server";
 import { EcsChannel, type EcsChannelEnd } from "../../client/ecs/channel";
-import type { TestStack } from "../e2e/harness";
+import type { TestStack } from "../support/harness";
 import {
   cloudSessions,
   createSessionStack,

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { repoRoot } from "../e2e/paths";
+import { repoRoot } from "./paths";
 
 const npmOptions = {
   encoding: "utf8" as const,

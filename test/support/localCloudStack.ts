@@ -9,12 +9,13 @@ import * as path from "node:path";
 import { AdminClient } from "../../emulator/admin/client";
 import type { LocalCloudConfigInput } from "../../emulator/config";
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from "../../emulator/server";
-import { TestStack, uniqueSuffix } from "../e2e/harness";
-import { programRoot } from "../e2e/paths";
+import { dynamicType, RESOURCES } from "../../sdk/contract/resources";
+import { TestStack, uniqueSuffix } from "./harness";
+import { programRoot } from "./paths";
 import { scanForSecrets, type SecretFinding } from "./secretsScan";
 
 /** The Pulumi type token of TerminalSession. */
-export const TERMINAL_SESSION_TYPE = "pulumi-nodejs:dynamic/alicloud:TerminalSession";
+export const TERMINAL_SESSION_TYPE = dynamicType(RESOURCES.terminalSession);
 
 /** The access key the local cloud accepts and the stacks sign with. */
 export const LOCAL_KEY = { accessKeyId: "LTAIreliability0001", accessKeySecret: "reliability-secret-0001" };

@@ -28,7 +28,7 @@ import { contained, logFailure } from "../failures";
 import { WebSocketOutflow, type WaterMarks } from "../outflow";
 import { openPipe, openTerminal, type Pipe, type TerminalPipe } from "../pipes";
 import type { TokenBucket } from "../tokenBucket";
-import type { ChannelSpec, ChannelState } from "../types";
+import type { EcsChannelSpec, ChannelState } from "../types";
 import {
   decodeFrame,
   decodeSetSize,
@@ -42,7 +42,7 @@ import {
 
 /** What a session's connections share. */
 export interface EcsChannel {
-  spec: ChannelSpec;
+  spec: EcsChannelSpec;
   ended: boolean;
   connections: Set<EcsConnection>;
   /** The session's bandwidth (absent: unlimited), per direction, shared by its connections. */
@@ -356,6 +356,9 @@ export class EcsConnection {
     if (closeCode !== undefined && this.ws.readyState === WebSocket.OPEN)
       this.ws.close(closeCode, closeReason(why ?? ""));
     else if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
+    // Reading again (what arrives is ignored now) lets the client's close frame in: intake paused
+    // for a full target would otherwise hold the connection for the whole close timeout.
+    this.ws.resume();
     this.onFinished(this);
   }
 }

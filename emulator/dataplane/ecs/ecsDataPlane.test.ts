@@ -171,7 +171,7 @@ describe("ECS data plane", () => {
     await out.waitFor(/echo marker-\$\(\(6\*7\)\)\r\nmarker-42\r\n/);
     input.write("stty size\r");
     await out.waitFor(/\b33 111\r\n/);
-    shell.resize(40, 132);
+    shell.resize({ rows: 40, cols: 132 });
     shell.write("stty size\r");
     await out.waitFor(/\b40 132\r\n/);
     input.end(); // Ctrl-D at the prompt

@@ -31,7 +31,7 @@ import { secretsEqual } from "../../security/secretsEqual";
 import { logFailure } from "../failures";
 import { DEFAULT_SEND_MARKS } from "../outflow";
 import { TokenBucket } from "../tokenBucket";
-import type { ChannelSpec, DataPlane } from "../types";
+import type { EcsChannelSpec, EcsChannels } from "../types";
 import { refuseUpgrade, requestTarget } from "../upgrade";
 import { EcsConnection, type EcsChannel, type EcsConnectionLimits } from "./connection";
 
@@ -63,7 +63,7 @@ function refuse(socket: Duplex, status: number, code: string, message: string): 
   refuseUpgrade(socket, status, "application/json", JSON.stringify({ Code: code, Message: message }));
 }
 
-export class EcsDataPlane implements DataPlane {
+export class EcsDataPlane implements EcsChannels {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   private readonly channels = new Map<string, EcsChannel>();
   private readonly limits: EcsConnectionLimits;
@@ -72,7 +72,7 @@ export class EcsDataPlane implements DataPlane {
     this.limits = { ...DEFAULT_ECS_LIMITS, ...options.limits };
   }
 
-  open(spec: ChannelSpec): { url: string } {
+  open(spec: EcsChannelSpec): { url: string } {
     const rate = this.options.bandwidthBytesPerSec ?? spec.bandwidthBytesPerSec;
     this.channels.set(spec.sessionId, {
       spec,

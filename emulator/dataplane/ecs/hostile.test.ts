@@ -15,7 +15,7 @@ import { systemClock } from "../../clock";
 import { startLocalCloud, type LocalCloud } from "../../server";
 import { callRpc, openApiClient, TEST_CREDENTIAL } from "../../testing/alibaba";
 import { closeTcpServers, plateau, pusher, tcpServer, upgradeAnswer } from "../testing/peers";
-import type { ChannelSpec } from "../types";
+import type { EcsChannelSpec } from "../types";
 import { EcsDataPlane } from "./ecsDataPlane";
 import { encodeFrame } from "./frames";
 
@@ -157,7 +157,7 @@ describe("ECS data plane limits and back-pressure (small ones, set for the test)
   let port = 0;
   let echoPort: number;
 
-  const open = (spec: Partial<ChannelSpec> & Pick<ChannelSpec, "mode">): string =>
+  const open = (spec: Partial<EcsChannelSpec> & Pick<EcsChannelSpec, "mode">): string =>
     plane.open({
       sessionId: `s-${randomBytes(6).toString("hex")}`,
       token: randomBytes(12).toString("hex"),

@@ -42,6 +42,11 @@ const RESENDS_PER_TICK = 64;
 export interface AgentLimits {
   /** Bytes of input held while it waits for a missing earlier message; more ends the session. */
   outOfOrderBytes: number;
+  /**
+   * Bytes of input taken while a target is full or the client's buffer is high, whose
+   * acknowledgements wait until that clears; past it input is refused (not acknowledged).
+   */
+  heldInputBytes: number;
   /** A message unacknowledged this long on one connection ends the session. */
   acknowledgeTimeoutMs: number;
   /** The client must answer the HandshakeRequest within this. */
@@ -53,6 +58,8 @@ export interface AgentLimits {
 export const DEFAULT_AGENT_LIMITS: AgentLimits = {
   // About 900 of the plugin's largest messages: a gap only opens when a connection drops.
   outOfOrderBytes: 1024 * 1024,
+  // About 900 messages: a target that reads keeps up long before, one that stops costs no more.
+  heldInputBytes: 1024 * 1024,
   // The plugin resends for far longer (3000 times); two minutes covers a window of 512 KiB
   // crossing a link of 5 KB/s, and a peer that takes nothing must not hold a session forever.
   acknowledgeTimeoutMs: 120_000,
@@ -108,8 +115,18 @@ export class SessionAgent {
   private windowFull = false;
   private peerPaused = false;
   private sourcesPaused = false;
-  /** Targets whose input is full: input is not taken (nor acknowledged) until they drain. */
+  /** Targets whose input is full: what is taken meanwhile is acknowledged only once they drain. */
   private readonly fullTargets = new Set<Target>();
+  /** Acknowledgements of input taken while holding back (a target full, the client's buffer high). */
+  private heldAcks: Buffer[] = [];
+  private heldBytes = 0;
+  /**
+   * The highest input refused on this connection: until everything up to it has come again, later
+   * input is refused too. Keeping it as out-of-order would acknowledge it, the client would send
+   * on, and the queue would fill long before the refused message is resent.
+   */
+  private refusedUpTo = -1;
+  /** pause_publication was sent (input is being refused) and start_publication not yet. */
   private publicationPaused = false;
   private ending = false;
   private drained?: () => void;
@@ -127,9 +144,12 @@ export class SessionAgent {
   /** A client connected (first time: the handshake starts; later: resend what is unacknowledged). */
   attach(sink: AgentSink): void {
     this.sink = sink;
-    // A new connection starts unpaused; a target still full is announced to it again.
+    // A new connection starts unpaused; the client resends what the old one left unacknowledged.
     this.peerPaused = false;
     this.publicationPaused = false;
+    this.heldAcks = [];
+    this.heldBytes = 0;
+    this.refusedUpTo = -1;
     if (this.phase === "new") {
       this.phase = "handshake";
       this.handshakeStartedAt = Date.now();
@@ -214,6 +234,7 @@ export class SessionAgent {
     this.stopSources();
     this.inFlight.clear();
     this.early.clear();
+    this.heldAcks = [];
   }
 
   private clearTimers(): void {
@@ -228,27 +249,33 @@ export class SessionAgent {
     this.opts.onFinished(reason);
   }
 
+  /**
+   * Input is taken in order; while the session holds back (a target full, the client's buffer
+   * high) its acknowledgements wait, up to `heldInputBytes`. Input not taken is not acknowledged:
+   * the client sends it again later.
+   */
   private onInput(m: AgentMessage): void {
     const seq = m.sequenceNumber;
-    // Input not taken is not acknowledged: the client sends it again later. While the client
-    // takes nothing, even duplicates get no acknowledgement, which would only pile up.
-    if (this.sink?.congested) return;
-    if (seq < this.expectedSequence) return this.acknowledge(m); // a resend we already processed
-    if (this.fullTargets.size > 0) return;
-    if (seq > this.expectedSequence) {
-      if (!this.early.has(seq)) {
-        const size = HEADER_LENGTH + 4 + m.payload.length;
-        if (this.earlyBytes + size > this.limits.outOfOrderBytes) {
-          return this.end(
-            `OutOfOrderQueueFull: more than ${this.limits.outOfOrderBytes} bytes wait for message ${this.expectedSequence}`,
-          );
-        }
-        this.early.set(seq, m);
-        this.earlyBytes += size;
-      }
-      return this.acknowledge(m);
+    if (seq < this.expectedSequence) return this.takenAgain(m);
+    if (this.refusedUpTo >= this.expectedSequence && seq > this.expectedSequence) {
+      this.refusedUpTo = Math.max(this.refusedUpTo, seq);
+      return;
     }
-    this.acknowledge(m);
+    if (this.holding && this.heldBytes + m.payload.length > this.limits.heldInputBytes)
+      return this.refuse(seq);
+    if (seq > this.expectedSequence) {
+      if (this.early.has(seq)) return this.takenAgain(m);
+      const size = HEADER_LENGTH + 4 + m.payload.length;
+      if (this.earlyBytes + size > this.limits.outOfOrderBytes) {
+        return this.end(
+          `OutOfOrderQueueFull: more than ${this.limits.outOfOrderBytes} bytes wait for message ${this.expectedSequence}`,
+        );
+      }
+      this.early.set(seq, m);
+      this.earlyBytes += size;
+      return this.taken(m);
+    }
+    this.taken(m);
     this.handle(m);
     this.expectedSequence++;
     for (
@@ -265,6 +292,31 @@ export class SessionAgent {
 
   private acknowledge(m: AgentMessage): void {
     this.sink?.send(acknowledgeMessage(m, Date.now()));
+  }
+
+  /** While a target is full or the client's buffer is high. */
+  private get holding(): boolean {
+    return this.fullTargets.size > 0 || this.sink?.congested === true;
+  }
+
+  /** Acknowledges input taken now, or later while holding back. */
+  private taken(m: AgentMessage): void {
+    if (!this.holding) return this.acknowledge(m);
+    this.heldAcks.push(acknowledgeMessage(m, Date.now()));
+    this.heldBytes += m.payload.length;
+  }
+
+  /** A resend of one already taken: acknowledged again, unless its acknowledgement is held. */
+  private takenAgain(m: AgentMessage): void {
+    if (!this.holding) this.acknowledge(m);
+  }
+
+  /** Refuses input, and tells the client to hold what follows until start_publication. */
+  private refuse(seq: number): void {
+    this.refusedUpTo = Math.max(this.refusedUpTo, seq);
+    if (this.publicationPaused || this.phase === "finished") return;
+    this.publicationPaused = true;
+    this.sink?.send(publicationMessage(MessageType.pausePublication, Date.now()));
   }
 
   private handle(m: AgentMessage): void {
@@ -531,8 +583,8 @@ export class SessionAgent {
   /**
    * Applies back-pressure both ways. Output: the sources (terminal, process, sockets) pause while
    * the window of unacknowledged messages is full, the client's WebSocket buffer is high, or the
-   * client sent pause_publication. Input: while a target cannot take more, the client is told
-   * pause_publication (start_publication once it drains), as the service does.
+   * client sent pause_publication. Input: once nothing holds back, the held acknowledgements go
+   * out, and a client that was refused input is told start_publication.
    */
   private refreshFlow(): void {
     const pause = this.windowFull || this.peerPaused || this.sink?.congested === true;
@@ -543,12 +595,14 @@ export class SessionAgent {
         else source?.resume();
       }
     }
-    const held = this.fullTargets.size > 0;
-    if (held !== this.publicationPaused && this.phase !== "finished") {
-      this.publicationPaused = held;
-      this.sink?.send(
-        publicationMessage(held ? MessageType.pausePublication : MessageType.startPublication, Date.now()),
-      );
+    if (this.holding) return;
+    const acks = this.heldAcks;
+    this.heldAcks = [];
+    this.heldBytes = 0;
+    for (const ack of acks) this.sink?.send(ack);
+    if (this.publicationPaused && this.phase !== "finished") {
+      this.publicationPaused = false;
+      this.sink?.send(publicationMessage(MessageType.startPublication, Date.now()));
     }
   }
 

@@ -27,7 +27,7 @@ import type { Clock } from "../../clock";
 import type { Credential } from "../../config";
 import { verifySigV4 } from "../../protocol/sigv4";
 import { secretsEqual } from "../../security/secretsEqual";
-import { ApiError } from "../../services/types";
+import { ApiError } from "../../protocol/apiError";
 import { contained, logFailure } from "../failures";
 import { DEFAULT_SEND_MARKS, WebSocketOutflow, type WaterMarks } from "../outflow";
 import { decodePathSegment, refuseUpgrade, requestTarget, type RequestTarget } from "../upgrade";

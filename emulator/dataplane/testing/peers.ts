@@ -1,7 +1,10 @@
-/** Test peers shared by both data planes' hostile tests: a raw upgrade, and a far end that pushes. */
+/**
+ * Test peers shared by both data planes' tests: a raw upgrade, a far end that pushes, a local
+ * application that pushes or reads in bursts.
+ */
 import { randomBytes } from "node:crypto";
 import { request } from "node:http";
-import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 
 /** Sends an upgrade to `path` on `http://host:port` and returns the HTTP answer that refuses it. */
 export function upgradeAnswer(
@@ -79,4 +82,40 @@ export async function tcpServer(onSocket: (s: Socket) => void): Promise<number> 
 
 export function closeTcpServers(): void {
   for (const s of servers.splice(0)) s.close();
+}
+
+/** A loopback TCP connection to `port`, once it is connected. */
+export function connected(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/**
+ * Reads everything, but as a busy program does: a pause of 20 ms after every 256 KiB. Its socket
+ * fills now and then, which a forward must ride out without losing its place.
+ */
+export function readInBursts(socket: Socket, onBytes: (n: number) => void): void {
+  let sinceBreak = 0;
+  socket.on("data", (d: Buffer) => {
+    onBytes(d.length);
+    sinceBreak += d.length;
+    if (sinceBreak < 256 * 1024) return;
+    sinceBreak = 0;
+    socket.pause();
+    setTimeout(() => socket.resume(), 20);
+  });
+  socket.on("error", () => undefined);
+}
+
+/** Resolves once `got()` reaches `bytes`; rejects with how far it came if it stops for 3 s. */
+export async function arrived(got: () => number, bytes: number, what: string): Promise<void> {
+  let last = -1;
+  let movedAt = Date.now();
+  while (got() < bytes) {
+    if (got() !== last) [last, movedAt] = [got(), Date.now()];
+    if (Date.now() - movedAt > 3000) throw new Error(`${what}: stuck at ${got()} of ${bytes} bytes`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

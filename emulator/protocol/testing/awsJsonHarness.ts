@@ -6,8 +6,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "../../clock";
 import type { Credential } from "../../config";
-import type { ChannelSpec, DataPlane } from "../../dataplane/types";
-import { ApiError, type Service } from "../../services/types";
+import type { EcsChannelSpec, EcsChannels } from "../../dataplane/types";
+import type { Service } from "../../services/types";
+import { ApiError } from "../apiError";
 import { awsJsonProtocol } from "../awsJson";
 import type { RawRequest, RawResponse } from "../types";
 
@@ -71,11 +72,11 @@ export async function startAwsJsonHarness(opts: {
 }
 
 /** Records channels instead of serving them; tests drive `onConnectionState` by hand. */
-export class RecordingDataPlane implements DataPlane {
-  readonly opened: ChannelSpec[] = [];
+export class RecordingDataPlane implements EcsChannels {
+  readonly opened: EcsChannelSpec[] = [];
   readonly closed: Array<{ sessionId: string; reason: string }> = [];
 
-  open(spec: ChannelSpec): { url: string } {
+  open(spec: EcsChannelSpec): { url: string } {
     this.opened.push(spec);
     return { url: `ws://127.0.0.1:9/v1/data-channel/${spec.sessionId}?token=${spec.token}` };
   }
@@ -85,7 +86,7 @@ export class RecordingDataPlane implements DataPlane {
   }
 
   /** The latest channel registered for a session. */
-  channel(sessionId: string): ChannelSpec {
+  channel(sessionId: string): EcsChannelSpec {
     const spec = [...this.opened].reverse().find((s) => s.sessionId === sessionId);
     if (!spec) throw new Error(`no channel for ${sessionId}`);
     return spec;

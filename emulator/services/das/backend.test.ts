@@ -16,7 +16,7 @@ import {
   startTestMariadb,
   type ClientSession,
   type TestMariadb,
-} from "./testMariadb";
+} from "./testing/mariadb";
 
 const PW = { ops: "ops-pw-1", proc: "proc-pw-1", app: "app-pw-1", nopriv: "nopriv-pw-1", root: "aliroot-pw" };
 

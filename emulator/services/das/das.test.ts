@@ -24,7 +24,7 @@ import {
   type BinlogDump,
   type ClientSession,
   type TestMariadb,
-} from "./testMariadb";
+} from "./testing/mariadb";
 
 const PW = {
   ops: "Ops#pw-01",

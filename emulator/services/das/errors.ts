@@ -13,7 +13,7 @@
  * NoPermission is HTTP 403 for a key whose `deny` list names DAS or the action
  * (emulator/services/permissions.ts); the local cloud evaluates no RAM policies.
  */
-import { ApiError } from "../types";
+import { ApiError } from "../../protocol/apiError";
 
 export const INVALID_PARAMS = "InvalidParams";
 export const NO_PERMISSION = "NoPermission";

@@ -16,7 +16,7 @@ function success(data: unknown): Record<string, unknown> {
  * `accountOf` gives the local cloud's account of an access key: tasks are seen only by callers of
  * the account that created them.
  */
-export function createDasHandlers(
+export function createHandlers(
   backend: DasBackend,
   accountOf: (accessKeyId: string) => string,
 ): Record<string, ActionHandler> {

@@ -3,11 +3,11 @@
  * GetKillInstanceSessionTaskResult, ending sessions on real MySQL-compatible servers
  * (config `das.instances`).
  */
-import type { Clock } from "../../clock";
 import { accountOf, type LocalCloudConfig } from "../../config";
+import type { ServiceDeps } from "../index";
 import type { Service } from "../types";
 import { DasBackend, type DasBackendOptions } from "./backend";
-import { createDasHandlers } from "./handlers";
+import { createHandlers } from "./handlers";
 import { DAS_VERSION } from "./model";
 
 export { DasBackend, userIdFor } from "./backend";
@@ -24,12 +24,11 @@ export type DasServiceOptions = Pick<DasBackendOptions, "driver" | "minRunningMs
 /** The DAS service, with its backend exposed so tests can wait for tasks (`backend.idle()`). */
 export interface DasService extends Service {
   backend: DasBackend;
-  snapshot(): unknown;
 }
 
 export function createDasService(
   config: LocalCloudConfig,
-  deps: { clock: Clock; changed?: () => void },
+  deps: ServiceDeps,
   options: DasServiceOptions = {},
 ): DasService {
   const backend = new DasBackend({
@@ -43,7 +42,7 @@ export function createDasService(
     name: "das",
     version: DAS_VERSION,
     // Read live: the admin API may add credentials and their accounts.
-    actions: createDasHandlers(backend, (accessKeyId) => accountOf(config.credentials, accessKeyId)),
+    actions: createHandlers(backend, (accessKeyId) => accountOf(config.credentials, accessKeyId)),
     backend,
     secretParameters: ["DbUserPassword"],
     snapshot: () => backend.snapshot(),

@@ -2,7 +2,7 @@
  * The error codes of StartTerminalSession, DescribeTerminalSessions and EndTerminalSession, with
  * the HTTP status and message of the API reference's error tables.
  */
-import { ApiError } from "../types";
+import { ApiError } from "../../protocol/apiError";
 
 const e = (status: number, code: string, message: string) => () => new ApiError(status, code, message);
 

@@ -172,7 +172,7 @@ export function parseEndRequest(params: Params): EndRequest {
   return { regionId: required(params, "RegionId"), sessionId: required(params, "SessionId") };
 }
 
-export function createEcsHandlers(backend: EcsBackend): Record<string, ActionHandler> {
+export function createHandlers(backend: EcsBackend): Record<string, ActionHandler> {
   return {
     async StartTerminalSession(params, ctx: CallContext) {
       const session = await backend.startSession(parseStartRequest(params), ctx);

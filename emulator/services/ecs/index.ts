@@ -3,7 +3,7 @@ import type { LocalCloudConfig } from "../../config";
 import type { ServiceDeps } from "../index";
 import type { Service } from "../types";
 import { EcsBackend } from "./backend";
-import { createEcsHandlers } from "./handlers";
+import { createHandlers } from "./handlers";
 
 export const ECS_VERSION = "2014-05-26";
 
@@ -17,7 +17,7 @@ export function createEcsService(config: LocalCloudConfig, deps: ServiceDeps): E
   return {
     name: "ecs",
     version: ECS_VERSION,
-    actions: createEcsHandlers(backend),
+    actions: createHandlers(backend),
     backend,
     snapshot: () => backend.snapshot(),
     persistence: { save: () => backend.save(), restore: (saved) => backend.restore(saved) },

@@ -14,7 +14,7 @@ import {
 import { ManualClock } from "../../clock";
 import { localCloudConfigSchema } from "../../config";
 import type { SsmChannelSpec, SsmChannels } from "../../dataplane/ssm/types";
-import { startAwsJsonHarness, type Harness } from "../../protocol/testing/awsJsonHarness";
+import { RecordingDataPlane, startAwsJsonHarness, type Harness } from "../../protocol/testing/awsJsonHarness";
 import { createSsmService, type SsmServiceOptions } from ".";
 
 const LONG_KEY = "AKIA" + "L".repeat(86);
@@ -70,7 +70,13 @@ async function rig(options: SsmServiceOptions = {}): Promise<Rig> {
     }),
     credentials: [CRED, { accessKeyId: LONG_KEY, accessKeySecret: "s" }],
   };
-  const service = createSsmService(config, { clock, ssmDataPlane: dataPlane, options });
+  const deps = {
+    clock,
+    dataPlane: new RecordingDataPlane(),
+    ssmDataPlane: dataPlane,
+    changed: () => undefined,
+  };
+  const service = createSsmService(config, deps, options);
   const harness = await startAwsJsonHarness({ credentials: config.credentials, services: [service] });
   rigs.push(harness);
   return {

@@ -54,7 +54,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Clock } from "../../clock";
 import { DEFAULT_ACCOUNT_ID, type SsmTarget } from "../../config";
 import type { SsmChannels, SsmConnectionState, SsmSessionKind } from "../../dataplane/ssm/types";
-import { ApiError } from "../types";
+import { ApiError } from "../../protocol/apiError";
 import { savedSsmSchema } from "./persisted";
 
 export type SessionStatus =

@@ -4,7 +4,7 @@
  * `InvalidDocument`, as an unknown name is on AWS.
  */
 import type { SsmSessionKind } from "../../dataplane/ssm/types";
-import { ApiError } from "../types";
+import { ApiError } from "../../protocol/apiError";
 
 /** The document used when StartSession names none (AWS launches a shell by default). */
 export const DEFAULT_SESSION_DOCUMENT = "SSM-SessionManagerRunShell";

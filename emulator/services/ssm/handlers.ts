@@ -7,7 +7,7 @@
  * `DoesNotExistException`) come from here or the backend.
  */
 import type { ActionHandler, CallContext } from "../types";
-import { ApiError } from "../types";
+import { ApiError } from "../../protocol/apiError";
 import type { SessionFilter, SessionState, SessionStatus, SessionView, SsmBackend } from "./backend";
 import { DEFAULT_SESSION_DOCUMENT, findDocument, resolveParameters } from "./documents";
 import { Constraints } from "./validation";

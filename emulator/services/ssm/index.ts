@@ -2,9 +2,8 @@
  * AWS Systems Manager Session Manager (`AmazonSSM`, JSON 1.1) for the local cloud:
  * StartSession, DescribeSessions, TerminateSession, ResumeSession.
  */
-import type { Clock } from "../../clock";
 import { accountOf, type LocalCloudConfig } from "../../config";
-import type { SsmChannels } from "../../dataplane/ssm/types";
+import type { ServiceDeps } from "../index";
 import type { Service } from "../types";
 import { SsmBackend, type SsmBackendOptions } from "./backend";
 import { createHandlers } from "./handlers";
@@ -25,18 +24,18 @@ export type SsmServiceOptions = Pick<
   | "historyRetentionMs"
 >;
 
-export interface SsmDeps {
-  clock: Clock;
-  /** The SSM data plane (emulator/dataplane/ssm) that stands behind each StreamUrl. */
-  ssmDataPlane: SsmChannels;
-  /** Called after every change of the records (see ServiceDeps). */
-  changed?: () => void;
-  options?: SsmServiceOptions;
+/** The SSM service, with its backend exposed to tests. */
+export interface SsmService extends Service {
+  backend: SsmBackend;
 }
 
-export function createSsmService(config: LocalCloudConfig, deps: SsmDeps): Service & { snapshot(): unknown } {
+export function createSsmService(
+  config: LocalCloudConfig,
+  deps: ServiceDeps,
+  options: SsmServiceOptions = {},
+): SsmService {
   const backend = new SsmBackend({
-    ...deps.options,
+    ...options,
     clock: deps.clock,
     dataPlane: deps.ssmDataPlane,
     // Read through the config object, so a target the admin API appends is seen at once.
@@ -49,6 +48,7 @@ export function createSsmService(config: LocalCloudConfig, deps: SsmDeps): Servi
     name: "ssm",
     version: "AmazonSSM",
     actions: createHandlers(backend),
+    backend,
     snapshot: () => backend.snapshot(),
     close: async () => backend.close(),
     persistence: { save: () => backend.save(), restore: (saved) => backend.restore(saved) },

@@ -8,7 +8,7 @@
  * (AWS does the same; its message text names Java classes, ours names the member).
  * Lengths count Unicode code points, as Smithy's `@length` does.
  */
-import { ApiError } from "../types";
+import { ApiError } from "../../protocol/apiError";
 
 export interface StringRules {
   required?: boolean;

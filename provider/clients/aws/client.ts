@@ -15,10 +15,10 @@
  * resource classes do, for their schemas) costs nothing.
  */
 import type * as Ssm from "@aws-sdk/client-ssm";
-import type { ErrorHints } from "../../errors/alicloud";
+import type { ErrorHints } from "../../errors/base";
 import { toAwsError } from "../../errors/aws";
 import { backoffDelay, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from "../../retry";
-import type { AwsCredentialSource } from "./settings";
+import type { AwsCredentialSource } from "../../config";
 
 /** Request timeouts (ms): connect, and the whole response. */
 export const SSM_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 20_000 } as const;

@@ -1,5 +1,4 @@
-/** AWS Systems Manager: settings, the client, and one module per operation. */
-export * from "./settings";
+/** AWS Systems Manager: the client, and one module per operation. */
 export * from "./client";
 export * from "./startSession";
 export * from "./describeSessions";

@@ -10,10 +10,10 @@ import * as path from "node:path";
 import { AdminClient } from "../../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../../emulator/server";
 import { alicloudClientFor, endTerminalSession } from "../../clients/alicloud";
-import { resolveAwsSettings, ssmClientFor, terminateSession } from "../../clients/aws";
-import { resolveProviderSettings, type ConfigSource } from "../../config";
-import type { TunnelSpec } from "../../schemas/tunnel";
-import { freePort } from "../../../plugin/tunnels";
+import { ssmClientFor, terminateSession } from "../../clients/aws";
+import { resolveProviderSettings, type ProviderSettings } from "../../config";
+import type { TunnelSpec } from "../schema";
+import { freePort } from "../inputs";
 import type { TunnelJournal } from "../journal";
 import { openTunnel } from "../tunnel";
 
@@ -27,8 +27,8 @@ export interface LocalTunnels {
   admin: AdminClient;
   /** The port of a server that sends back what it gets. */
   echoPort: number;
-  /** A provider configuration with both clouds' keys and regions, as a stack has them. */
-  config: ConfigSource;
+  /** The settings of a stack configuration with both clouds' keys and regions. */
+  settings: ProviderSettings;
   /** A tunnel spec to the echo server through each cloud, on `localPort`. */
   spec(cloud: "aws" | "alicloud", localPort: number): TunnelSpec;
   /** Live sessions, as the local cloud's admin API lists them. */
@@ -74,7 +74,7 @@ export async function startLocalTunnels(): Promise<LocalTunnels> {
     "aws:accessKey": aws.accessKeyId,
     "aws:secretKey": aws.accessKeySecret,
   };
-  const config: ConfigSource = { get: (key) => values[key] };
+  const settings = resolveProviderSettings({ get: (key) => values[key] }, {});
   const admin = new AdminClient(cloud);
   const spec = (which: "aws" | "alicloud", localPort: number): TunnelSpec =>
     which === "aws"
@@ -85,7 +85,7 @@ export async function startLocalTunnels(): Promise<LocalTunnels> {
     cloud,
     admin,
     echoPort,
-    config,
+    settings,
     spec,
     async live() {
       const state = (await admin.sessions()) as {
@@ -95,17 +95,16 @@ export async function startLocalTunnels(): Promise<LocalTunnels> {
       return { ecs: state.ecs.filter((s) => s.active).map((s) => s.sessionId), ssm: state.ssm };
     },
     async endFromCloud(which, sessionId) {
-      if (which === "aws")
-        await terminateSession(ssmClientFor(resolveAwsSettings(config, {}), AWS_REGION), sessionId);
+      if (which === "aws") await terminateSession(ssmClientFor(settings.aws, AWS_REGION), sessionId);
       else
-        await endTerminalSession(alicloudClientFor(resolveProviderSettings(config, {}), "ecs", ALI_REGION), {
+        await endTerminalSession(alicloudClientFor(settings, "ecs", ALI_REGION), {
           regionId: ALI_REGION,
           sessionId,
         });
     },
     async roundTripThrough(which, urn, journal) {
       const port = await freePort();
-      const tunnel = await openTunnel(spec(which, port), config, { urn, journal });
+      const tunnel = await openTunnel(spec(which, port), settings, { urn, journal });
       try {
         return await roundTrip(port, `${which} through a tunnel`);
       } finally {

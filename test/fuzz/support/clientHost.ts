@@ -2,15 +2,15 @@
  * A process that runs our session clients (client/ssm, client/ecs) on request, so a far end's
  * bytes can be thrown at them and their memory read apart from the caller's. Run with
  * `node -r bench/register.js` (see clientProcess.ts), driven over IPC:
- *   {id, op: "ssmForward", streamUrl, tokenValue}   forwardSsmPort
- *   {id, op: "ecsForward", url}                     forwardPort
- *   {id, op: "ecsChannel", url}                     EcsChannel.open, until it ends
+ *   {id, op: "ssmForward", streamUrl, tokenValue}   ssm.forwardPort
+ *   {id, op: "ecsForward", url}                     ecs.forwardPort
+ *   {id, op: "ecsChannel", url}                     ecs.EcsChannel.open, until it ends
  *   {id, op: "close", target}                       close what request `target` opened
  * and answers {id, event: "opened", port?} then {id, event: "settled", ...}. A throw that
  * escapes a client is caught here (a real program would exit) and reported as {event: "crash"}.
  */
-import { EcsChannel, forwardPort } from "../../../client/ecs";
-import { forwardSsmPort } from "../../../client/ssm";
+import * as ecs from "../../../client/ecs";
+import * as ssm from "../../../client/ssm";
 
 export type HostRequest =
   | { id: number; op: "ssmForward"; streamUrl: string; tokenValue: string }
@@ -56,20 +56,20 @@ async function serve(r: HostRequest): Promise<void> {
   try {
     switch (r.op) {
       case "ssmForward": {
-        const f = await forwardSsmPort({ streamUrl: r.streamUrl, tokenValue: r.tokenValue });
+        const f = await ssm.forwardPort({ streamUrl: r.streamUrl, tokenValue: r.tokenValue });
         closers.set(r.id, () => f.close());
         reply({ id: r.id, event: "opened", port: f.port });
         return settle(true, undefined, await f.done);
       }
       case "ecsForward": {
-        const f = await forwardPort(r.url, { startDelayMs: 0 });
+        const f = await ecs.forwardPort(r.url, { startDelayMs: 0 });
         closers.set(r.id, () => f.close());
         reply({ id: r.id, event: "opened", port: f.port });
         return;
       }
       case "ecsChannel": {
         const ended = new Promise<unknown>((resolve) => {
-          void EcsChannel.open(r.url, { onOutput: () => undefined, onEnd: resolve }).then(
+          void ecs.EcsChannel.open(r.url, { onOutput: () => undefined, onEnd: resolve }).then(
             (c) => {
               closers.set(r.id, async () => c.close());
               reply({ id: r.id, event: "opened" });

@@ -5,8 +5,8 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { SSMClient, StartSessionCommand, TerminateSessionCommand } from "@aws-sdk/client-ssm";
-import { forwardPort } from "../../../client/ecs";
-import { forwardSsmPort } from "../../../client/ssm";
+import * as ecs from "../../../client/ecs";
+import * as ssm from "../../../client/ssm";
 import { roundTrip } from "../../../emulator/dataplane/ssm/testing/cloud";
 import { callRpc, openApiClient } from "../../../emulator/testing/alibaba";
 import type { ClientProcess } from "./clientProcess";
@@ -93,21 +93,21 @@ export async function assertNormalSessions(
   via?: ClientProcess,
 ): Promise<void> {
   if (!cloud.alive()) throw new Error(`the local cloud exited:\n${cloud.stderr()}`);
-  const ssm = ssmClient(cloud);
+  const api = ssmClient(cloud);
   try {
-    const s = await startSsmSession(ssm, echoPort);
+    const s = await startSsmSession(api, echoPort);
     if (via) {
       const c = via.call({ op: "ssmForward", streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
       await roundTrip((await c.opened)!, 64 * 1024);
       await via.close(c);
     } else {
-      const f = await forwardSsmPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
+      const f = await ssm.forwardPort({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
       await roundTrip(f.port, 64 * 1024);
       await f.close();
     }
-    await endSsmSession(ssm, s.SessionId);
+    await endSsmSession(api, s.SessionId);
   } finally {
-    ssm.destroy();
+    api.destroy();
   }
   const e = await startEcsSession(cloud, echoPort);
   if (via) {
@@ -115,7 +115,7 @@ export async function assertNormalSessions(
     await roundTrip((await c.opened)!, 64 * 1024);
     await via.close(c);
   } else {
-    const f = await forwardPort(e.WebSocketUrl, { startDelayMs: 0 });
+    const f = await ecs.forwardPort(e.WebSocketUrl, { startDelayMs: 0 });
     await roundTrip(f.port, 64 * 1024);
     await f.close();
   }

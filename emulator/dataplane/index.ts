@@ -1,2 +1,0 @@
-export { EcsDataPlane, type EcsDataPlaneOptions } from "./ecs/ecsDataPlane";
-export type { ChannelMode, ChannelSpec, ChannelState, DataPlane } from "./types";
