@@ -10,13 +10,12 @@ import type { Refusal } from "./refusal";
 /** How long a refused peer has to read the answer before its socket is destroyed. */
 const LINGER_MS = 1000;
 
-/** `HTTP/1.1 <status>` with the reason as a one-line text body, then the connection closes. */
-export function refusalBytes(refusal: Refusal): string {
-  const text = `${refusal.reason}\n`;
+/** `HTTP/1.1 <status>` with its body, then the connection closes. */
+function answerBytes(status: number, contentType: string, body: string): string {
   return (
-    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? "Error"}\r\n` +
-    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-    `Connection: close\r\n\r\n${text}`
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
+    `Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n${body}`
   );
 }
 
@@ -34,14 +33,19 @@ export function bytesWritten(socket: Duplex): number {
   return (socket as Partial<Socket>).bytesWritten ?? 0;
 }
 
-/** Writes the refusal and closes the socket (only destroys one already closing). */
+/** Writes the refusal, its reason as a one-line text body, and closes the socket. */
 export function refuseSocket(socket: Duplex, refusal: Refusal): void {
+  answerSocket(socket, refusal.status, "text/plain; charset=utf-8", `${refusal.reason}\n`);
+}
+
+/** Writes an HTTP answer and closes the socket (only destroys one already closing). */
+export function answerSocket(socket: Duplex, status: number, contentType: string, body: string): void {
   guardSocket(socket);
   if (socket.destroyed || socket.writableEnded) {
     socket.destroy();
     return;
   }
-  socket.end(refusalBytes(refusal));
+  socket.end(answerBytes(status, contentType, body));
   // What the peer still sends is read and dropped, so its FIN closes the socket; one that sends
   // forever is cut off after the linger.
   socket.resume();

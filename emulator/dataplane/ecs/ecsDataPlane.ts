@@ -32,7 +32,8 @@ import { logFailure } from "../failures";
 import { DEFAULT_SEND_MARKS } from "../outflow";
 import { TokenBucket } from "../tokenBucket";
 import type { EcsChannelSpec, EcsChannels } from "../types";
-import { refuseUpgrade, requestTarget } from "../upgrade";
+import { answerSocket } from "../../security/socketRefusal";
+import { requestTarget } from "../upgrade";
 import { EcsConnection, type EcsChannel, type EcsConnectionLimits } from "./connection";
 
 export interface EcsDataPlaneOptions {
@@ -60,7 +61,7 @@ export const DEFAULT_ECS_LIMITS: EcsConnectionLimits = {
 };
 
 function refuse(socket: Duplex, status: number, code: string, message: string): void {
-  refuseUpgrade(socket, status, "application/json", JSON.stringify({ Code: code, Message: message }));
+  answerSocket(socket, status, "application/json", JSON.stringify({ Code: code, Message: message }));
 }
 
 export class EcsDataPlane implements EcsChannels {

@@ -30,7 +30,8 @@ import { secretsEqual } from "../../security/secretsEqual";
 import { ApiError } from "../../protocol/apiError";
 import { contained, logFailure } from "../failures";
 import { DEFAULT_SEND_MARKS, WebSocketOutflow, type WaterMarks } from "../outflow";
-import { decodePathSegment, refuseUpgrade, requestTarget, type RequestTarget } from "../upgrade";
+import { answerSocket } from "../../security/socketRefusal";
+import { decodePathSegment, requestTarget, type RequestTarget } from "../upgrade";
 import { DEFAULT_AGENT_LIMITS, SessionAgent, type AgentLimits, type AgentSink } from "./agent";
 import { MalformedMessage, channelClosedMessage, parseOpenDataChannel } from "./codec";
 import type { SsmChannelSpec, SsmChannels } from "./types";
@@ -145,13 +146,13 @@ export class SsmDataPlane implements SsmChannels {
       this.upgrade(req, socket, head, target);
     } catch (err) {
       logFailure("SSM data plane upgrade", err);
-      refuseUpgrade(socket, 500, TEXT, "The local cloud failed to accept this connection.\n");
+      answerSocket(socket, 500, TEXT, "The local cloud failed to accept this connection.\n");
     }
     return true;
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, { path, query }: RequestTarget): void {
-    const refuse = (status: number, text: string) => refuseUpgrade(socket, status, TEXT, `${text}\n`);
+    const refuse = (status: number, text: string) => answerSocket(socket, status, TEXT, `${text}\n`);
     const sessionId = decodePathSegment(path.slice(DATA_CHANNEL_PREFIX.length));
     if (sessionId === undefined)
       return refuse(400, "The session id in the path is not valid percent-encoding");
