@@ -27,6 +27,7 @@ import { join } from "node:path";
 import { handleAdmin, ADMIN_PREFIX } from "./admin/router";
 import { FaultInjector, injectedServerError } from "./admin/faults";
 import { RequestLog, type RequestLogEntry } from "./admin/requestLog";
+import { describeFailure } from "./dataplane/failures";
 import { systemClock, type Clock } from "./clock";
 import { localCloudConfigSchema, type LocalCloudConfig, type LocalCloudConfigInput } from "./config";
 import { EcsDataPlane } from "./dataplane/ecs/ecsDataPlane";
@@ -109,13 +110,6 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | "too larg
   });
 }
 
-/** An error as one line a log may show: its kind and the first line of its message, no stack. */
-function oneLine(err: unknown): string {
-  if (!(err instanceof Error)) return typeof err;
-  const first = err.message.split("\n")[0].slice(0, 200);
-  return first === "" ? err.name : `${err.name}: ${first}`;
-}
-
 function send(res: ServerResponse, r: RawResponse): void {
   res.writeHead(r.status, { ...r.headers, "content-length": Buffer.byteLength(r.body) });
   res.end(r.body);
@@ -194,7 +188,7 @@ async function serveApi(
     const apiError = err instanceof ApiError ? err : errors.internal();
     if (!(err instanceof ApiError)) {
       // Unexpected: keep the cause visible to whoever runs the emulator.
-      log(`[local-cloud] ${row.requestId} ${row.service}/${row.action} failed: ${oneLine(err)}`);
+      log(`[local-cloud] ${row.requestId} ${row.service}/${row.action} failed: ${describeFailure(err)}`);
     }
     row.status = apiError.httpStatus;
     row.code = apiError.code;
@@ -365,7 +359,7 @@ export async function startLocalCloud(
     },
     (req, res) => {
       onRequest(req, res).catch((err: unknown) => {
-        log(`[local-cloud] request failed: ${oneLine(err)}`);
+        log(`[local-cloud] request failed: ${describeFailure(err)}`);
         if (!res.headersSent) sendJson(res, 500, { error: "The local cloud failed to answer this request." });
         else res.destroy();
       });
@@ -402,7 +396,7 @@ export async function startLocalCloud(
     throw err;
   });
   // Once listening, a server error (e.g. EMFILE on accept) is reported, never fatal.
-  server.on("error", (err) => log(`[local-cloud] server error: ${oneLine(err)}`));
+  server.on("error", (err) => log(`[local-cloud] server error: ${describeFailure(err)}`));
   port = (server.address() as AddressInfo).port;
   hostCheck = { own: ownHosts(host, port), allowedHosts: config.allowedHosts };
   try {

@@ -1,5 +1,5 @@
 /**
- * Failures the data planes confine to one connection or session: one log line each, without
+ * Failures the local cloud confines to one request, connection or session: one log line each, without
  * secrets, and a wrapper that keeps anything a listener or timer throws from reaching the
  * event loop (where it would end the local cloud and every other session).
  */
