@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as ecs from "../../client/ecs";
 import * as ssm from "../../client/ssm";
-import { alicloudClientFor, startTerminalSession } from "../clients/alicloud";
+import { alicloudClientFor, startTerminalSession, WEBSOCKET_URL_TTL_MS } from "../clients/alicloud";
 import { listSsmSessions, ssmClientFor } from "../clients/aws";
 import type { ProviderSettings } from "../config";
 import { hasErrorCode, isErrorNamed, type ResourceInitError } from "../errors/base";
@@ -161,10 +161,8 @@ async function endAwsIntent(
   return ended;
 }
 
-/** A URL of StartTerminalSession opens new connections for 10 minutes. */
-const ECS_URL_VALID_MS = 10 * 60_000;
 /** Start a fresh session for new connections a minute before the URL expires. */
-const ECS_URL_RENEW_MS = ECS_URL_VALID_MS - 60_000;
+const ECS_URL_RENEW_MS = WEBSOCKET_URL_TTL_MS - 60_000;
 /** Codes of a repeated start that mean no session can exist for it. */
 const NO_SUCH_INSTANCE = ["InvalidInstance.NotFound", "InvalidRegionId.NotFound"];
 
@@ -176,7 +174,7 @@ async function endAlicloudIntent(
   startedAt: string,
 ): Promise<string[]> {
   // A session this start made was never connected: once its URL has expired, nobody can.
-  if (Date.now() - Date.parse(startedAt) >= ECS_URL_VALID_MS) return [];
+  if (Date.now() - Date.parse(startedAt) >= WEBSOCKET_URL_TTL_MS) return [];
   const client = alicloudClientFor(settings, "ecs", region);
   let sessionId: string;
   try {
