@@ -5,7 +5,7 @@
  *
  *   npm run bench                               every suite, default run counts (~10 min on 2 cores)
  *   npm run bench -- --runs 3 --cold-runs 5     fewer runs
- *   npm run bench -- --only coldStart,scaling   some suites (upDestroy, coldStart, scaling, portForward, plugin, tunnel, backpressure)
+ *   npm run bench -- --only coldStart,scaling   some suites (upDestroy, coldStart, scaling, portForward, plugin, tunnel, backpressure, forwardFloor, drops, command)
  *
  * Options (or environment variables): --runs / BENCH_RUNS (up+destroy runs per variant, 5),
  * --transpile-only-runs / BENCH_TRANSPILE_ONLY_RUNS (attribution runs, 3; 0 skips),
@@ -17,6 +17,9 @@
  * --plugin-cold-runs / BENCH_PLUGIN_COLD_RUNS (plugin vs dynamic cold starts per door, 5),
  * --tunnel-runs / BENCH_TUNNEL_RUNS (tunnel vs direct runs per arm and figure, 3),
  * --backpressure-mb / BENCH_BACKPRESSURE_MB (pushed at a peer that reads nothing, 64),
+ * --floor-runs / BENCH_FLOOR_RUNS (SSM forward vs its WebSocket floor, runs per arm, 5),
+ * --drops-deadline-s / BENCH_DROPS_DEADLINE_S (each arm of the forced-drops suite stops by then, 180),
+ * --command-runs / BENCH_COMMAND_RUNS (Commands vs local commands, up+destroy runs per arm, 1),
  * --only / BENCH_ONLY.
  */
 import * as fs from "node:fs";
@@ -30,6 +33,9 @@ import { renderMarkdown, type BenchReport } from "./lib/report";
 import type { SuiteResult } from "./lib/types";
 import { backpressureSuite } from "./suites/backpressure";
 import { coldStartSuite } from "./suites/coldStart";
+import { commandSuite } from "./suites/command";
+import { dropsSuite } from "./suites/drops";
+import { forwardFloorSuite } from "./suites/forwardFloor";
 import { pluginSuite } from "./suites/plugin";
 import { portForwardSuite } from "./suites/portForward";
 import { scalingSuite } from "./suites/scaling";
@@ -44,9 +50,12 @@ const SUITES = [
   "plugin",
   "tunnel",
   "backpressure",
+  "forwardFloor",
+  "drops",
+  "command",
 ] as const;
 /** Suites that run no Pulumi program: they need neither the engine nor the installed package. */
-const WITHOUT_ENGINE: readonly SuiteName[] = ["backpressure"];
+const WITHOUT_ENGINE: readonly SuiteName[] = ["backpressure", "forwardFloor", "drops"];
 type SuiteName = (typeof SUITES)[number];
 
 interface Settings {
@@ -62,6 +71,9 @@ interface Settings {
   pluginColdRuns: number;
   tunnelRuns: number;
   backpressureMB: number;
+  floorRuns: number;
+  dropsDeadlineS: number;
+  commandRuns: number;
   only: SuiteName[];
 }
 
@@ -118,6 +130,13 @@ export function parseSettings(argv: string[]): Settings {
       "--backpressure-mb",
       1,
     ),
+    floorRuns: count(option(argv, "floor-runs", "BENCH_FLOOR_RUNS", "5"), "--floor-runs", 1),
+    dropsDeadlineS: count(
+      option(argv, "drops-deadline-s", "BENCH_DROPS_DEADLINE_S", "180"),
+      "--drops-deadline-s",
+      10,
+    ),
+    commandRuns: count(option(argv, "command-runs", "BENCH_COMMAND_RUNS", "1"), "--command-runs", 1),
     only: only as SuiteName[],
   };
 }
@@ -176,6 +195,21 @@ async function main(): Promise<void> {
         ecsBytes: 3 * 2 ** 20,
         stallMs: 3000,
       }),
+    forwardFloor: () =>
+      forwardFloorSuite({
+        transferBytes: settings.transferMB * 2 ** 20,
+        runs: settings.floorRuns,
+        pluginBytes: Math.min(settings.transferMB, 8) * 2 ** 20,
+      }),
+    drops: () =>
+      dropsSuite({
+        transferBytes: settings.transferMB * 2 ** 20,
+        connections: 20,
+        drops: 10,
+        deadlineMs: settings.dropsDeadlineS * 1000,
+        stallMs: 15_000,
+      }),
+    command: () => commandSuite({ runs: settings.commandRuns }),
   };
   for (const name of SUITES) {
     if (!settings.only.includes(name)) continue;

@@ -8,7 +8,15 @@ import * as ecs from "../client/ecs";
 import type { TerminalSize } from "../client/options";
 import * as ssm from "../client/ssm";
 import { usageErrors, type Command } from "./command";
-import { refuseSecretOptions, resolveSource, SOURCE_OPTIONS, SOURCE_USAGE } from "./sessionSource";
+import {
+  reconnectLine,
+  refuseSecretOptions,
+  resolveSource,
+  resumeOf,
+  RESUME_USAGE,
+  SOURCE_OPTIONS,
+  SOURCE_USAGE,
+} from "./sessionSource";
 
 export const USAGE = `usage: pulumi-sessions connect [--output NAME [--stack NAME] [--cwd DIR] | --session-file PATH]
 
@@ -16,7 +24,7 @@ Opens the session's shell (or streams its command's output) in this terminal: Al
 Session Manager sessions (TerminalSession) and AWS SSM sessions (SsmSession). Exits with the
 far end's exit status when the cloud reports one.
 
-${SOURCE_USAGE}  -h, --help      this text
+${SOURCE_USAGE}${RESUME_USAGE}  -h, --help      this text
 `;
 
 function terminalSize(): TerminalSize | undefined {
@@ -58,7 +66,13 @@ async function run(argv: string[]): Promise<number> {
     }
     const shell = await ssm.openShell(
       { streamUrl: source.streamUrl, tokenValue: source.tokenValue },
-      { input: stdin, output: process.stdout, size: terminalSize() },
+      {
+        input: stdin,
+        output: process.stdout,
+        size: terminalSize(),
+        resume: resumeOf(source),
+        onReconnect: (e) => process.stderr.write(reconnectLine("connect", e)),
+      },
     );
     const onResize = () => {
       const size = terminalSize();

@@ -7,7 +7,15 @@ import { parseArgs } from "node:util";
 import * as ecs from "../client/ecs";
 import * as ssm from "../client/ssm";
 import { errorLine, UsageError, usageErrors, type Command } from "./command";
-import { refuseSecretOptions, resolveSource, SOURCE_OPTIONS, SOURCE_USAGE } from "./sessionSource";
+import {
+  reconnectLine,
+  refuseSecretOptions,
+  resolveSource,
+  resumeOf,
+  RESUME_USAGE,
+  SOURCE_OPTIONS,
+  SOURCE_USAGE,
+} from "./sessionSource";
 
 export const USAGE = `usage: pulumi-sessions forward [--local-port N] [--host ADDR] [--output NAME [--stack NAME] [--cwd DIR] | --session-file PATH]
 
@@ -17,7 +25,7 @@ SIGINT or SIGTERM. Prints {"host","port"} as one JSON line once it listens.
 
   --local-port N  the local port (default 0: any free port)
   --host ADDR     the local address to listen on (default 127.0.0.1)
-${SOURCE_USAGE}  -h, --help      this text
+${SOURCE_USAGE}${RESUME_USAGE}  -h, --help      this text
 `;
 
 function untilSignal(): Promise<string> {
@@ -60,7 +68,12 @@ async function run(argv: string[]): Promise<number> {
         })
       : await ssm.forwardPort(
           { streamUrl: source.streamUrl, tokenValue: source.tokenValue },
-          { localPort, host },
+          {
+            localPort,
+            host,
+            resume: resumeOf(source),
+            onReconnect: (e) => process.stderr.write(reconnectLine("forward", e)),
+          },
         );
   process.stdout.write(`${JSON.stringify({ host, port: forward.port })}\n`);
   const ended =

@@ -10,10 +10,19 @@
 import { execFile } from "node:child_process";
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
+import type * as Ssm from "@aws-sdk/client-ssm";
+import { resumeWith, type SsmReconnectEvent, type SsmSessionTarget } from "../client/ssm";
 import { UsageError } from "./command";
 
-export type SessionSource =
-  { cloud: "alicloud"; webSocketUrl: string } | { cloud: "aws"; streamUrl: string; tokenValue: string };
+/** An SSM session: its StreamUrl and TokenValue, and its id (the StreamUrl's last path segment). */
+export interface AwsSessionSource {
+  cloud: "aws";
+  streamUrl: string;
+  tokenValue: string;
+  sessionId: string;
+}
+
+export type SessionSource = { cloud: "alicloud"; webSocketUrl: string } | AwsSessionSource;
 
 /** The options both commands share, for parseArgs. */
 export const SOURCE_OPTIONS = {
@@ -67,7 +76,8 @@ export function refuseSecretOptions(argv: string[]): void {
 /** A session file is a few hundred bytes; more is not one. */
 const SESSION_FILE_MAX_BYTES = 64 * 1024;
 
-const isStreamUrl = (url: string) => /^wss?:\/\/[^/]+\/v1\/data-channel\/[^/?]+/.test(url);
+const STREAM_URL = /^wss?:\/\/[^/]+\/v1\/data-channel\/([^/?]+)/;
+const isStreamUrl = (url: string) => STREAM_URL.test(url);
 
 function fromUrl(url: string, token: string | undefined, origin: string): SessionSource {
   if (!/^wss?:\/\//.test(url)) throw new UsageError(`${origin} is not a ws:// or wss:// URL`);
@@ -78,7 +88,8 @@ function fromUrl(url: string, token: string | undefined, origin: string): Sessio
     throw new UsageError(
       `${origin} is an SSM StreamUrl: give its TokenValue too (PULUMI_SESSIONS_TOKEN, or tokenValue in a session file)`,
     );
-  return { cloud: "aws", streamUrl: url, tokenValue: token };
+  const sessionId = decodeURIComponent(STREAM_URL.exec(url)![1]);
+  return { cloud: "aws", streamUrl: url, tokenValue: token, sessionId };
 }
 
 /** A field in either spelling: the resources' (`streamUrl`) or the API's (`StreamUrl`). */
@@ -180,4 +191,53 @@ export async function resolveSource(
       "no session given: use --output NAME, --session-file PATH (- for standard input) or PULUMI_SESSIONS_URL",
     );
   return fromUrl(url, token, "PULUMI_SESSIONS_URL");
+}
+
+/** `ssmmessages.<region>.amazonaws.com[.cn]`: the service's own data-channel host. */
+const AWS_HOST = /^ssmmessages\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
+
+/**
+ * Where ResumeSession goes for a StreamUrl: AWS's endpoint of the StreamUrl's region, or, for any
+ * other host (the local cloud), the same host over HTTP(S) in the environment's region.
+ */
+export function ssmClientConfig(
+  streamUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Ssm.SSMClientConfig {
+  const url = new URL(streamUrl);
+  const aws = AWS_HOST.exec(url.hostname);
+  if (aws) return { region: aws[1] };
+  return {
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+    endpoint: `${url.protocol === "wss:" ? "https:" : "http:"}//${url.host}`,
+  };
+}
+
+export const RESUME_USAGE = `An SSM session whose connection drops is resumed (ResumeSession, with the default AWS
+credential chain: AWS_PROFILE, AWS_ACCESS_KEY_ID..., AWS_REGION); each attempt is one line on
+standard error.
+`;
+
+/** One reconnection event as the commands print it (the reason never holds a secret). */
+export const reconnectLine = (command: string, e: SsmReconnectEvent): string =>
+  `pulumi-sessions ${command}: ${
+    e.outcome === "resumed"
+      ? `session resumed (attempt ${e.attempt})`
+      : e.outcome === "retrying"
+        ? `connection lost (${e.reason}), reconnecting (attempt ${e.attempt})`
+        : `could not reconnect (${e.reason}), giving up`
+  }\n`;
+
+/**
+ * The session's `resume`: ResumeSession with the default credential chain, asked afresh on every
+ * call (the SDK is loaded on the first one: a session that never drops never loads it).
+ */
+export function resumeOf(source: AwsSessionSource): () => Promise<SsmSessionTarget> {
+  let resume: (() => Promise<SsmSessionTarget>) | undefined;
+  return () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require("@aws-sdk/client-ssm") as typeof Ssm;
+    resume ??= resumeWith(new sdk.SSMClient(ssmClientConfig(source.streamUrl)), source.sessionId);
+    return resume();
+  };
 }

@@ -21,7 +21,9 @@ export type SessionProtocolCode =
   /** A message stayed unacknowledged for too long, however often it was resent. */
   | "ResendTimeout"
   /** The connection closed while the session was running, without the far end ending it. */
-  | "UnexpectedClose";
+  | "UnexpectedClose"
+  /** The connection was lost and could not be made again within the reconnection budget. */
+  | "ReconnectFailed";
 
 /** The first half of each message: what happened, as the user sees it. */
 const SUMMARY: Record<SessionProtocolCode, string> = {
@@ -33,6 +35,7 @@ const SUMMARY: Record<SessionProtocolCode, string> = {
   QueueFull: "the far end left more data unacknowledged than this client keeps",
   ResendTimeout: "the far end did not acknowledge a message in time",
   UnexpectedClose: "the connection closed before the session ended",
+  ReconnectFailed: "the connection was lost and could not be made again in time",
 };
 
 /** Bytes no Session Manager endpoint would send: the URL may point somewhere else. */
@@ -49,6 +52,8 @@ const ACTION: Record<SessionProtocolCode, string> = {
   QueueFull: "The far end stopped acknowledging: open a new session.",
   ResendTimeout: "The connection is lost: open a new session.",
   UnexpectedClose: "Open a new session.",
+  ReconnectFailed:
+    "Check that the network reaches the service and that the credentials may call ResumeSession, then open a new session.",
 };
 
 export class SessionProtocolError extends Error {

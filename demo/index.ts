@@ -36,6 +36,27 @@ const revocation = new sessions.alicloud.TerminalSessionRevocation("revoke-befor
   triggers: [demo.require("release")],
 });
 
+/**
+ * A deployment step on each cloud: a script run over a session that starts and ends with it (no
+ * SSH key, no open port). The release travels in the environment, through the session's input.
+ */
+const step = {
+  create: 'echo "release $RELEASE set up on $(uname -s) by $SESSION_KIND"',
+  delete: 'echo "release $RELEASE cleaned up"',
+};
+const ecsStep = new sessions.alicloud.Command("deploy-step-ecs", {
+  instanceId: demo.require("instanceId"),
+  ...step,
+  environment: { RELEASE: demo.require("release"), SESSION_KIND: "ECS Session Manager" },
+});
+const ssmStep = new sessions.aws.Command("deploy-step-ssm", {
+  target: demo.require("ssmTarget"),
+  ...step,
+  environment: { RELEASE: demo.require("release"), SESSION_KIND: "AWS Systems Manager" },
+});
+export const ecsCommandStdout = ecsStep.stdout;
+export const ssmCommandStdout = ssmStep.stdout;
+
 export const commandWebSocketUrl = command.webSocketUrl;
 export const forwardWebSocketUrl = forward.webSocketUrl;
 export const ssmStreamUrl = ssm.streamUrl;

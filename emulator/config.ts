@@ -5,29 +5,45 @@ import { limitsSchema } from "./limits";
  * The local cloud's configuration: who may call it and what exists in it.
  * One file (`--config local-cloud.json`) or an object passed to `startLocalCloud`.
  */
-export const credentialSchema = z.object({
-  /** Access key id (Alibaba `LTAI...`, AWS `AKIA...`; any string works locally). */
-  accessKeyId: z.string().min(1),
-  /** The secret the signature is verified with. */
-  accessKeySecret: z.string().min(1),
-  /** When set, the key is an STS key and every request must carry this token. */
-  securityToken: z.string().min(1).optional(),
-  /**
-   * The account the key belongs to (default: one shared local account). Keys of one account (its
-   * RAM or IAM users) see and end each other's ECS and SSM sessions and read each other's DAS
-   * tasks; keys of another account do not. Shown as the account id where the clouds show one
-   * (SSM `Owner`, DAS `UserId`): as given when it has the right digits (AWS 12, Alibaba 16),
-   * derived from it otherwise.
-   */
-  accountId: z.string().min(1).optional(),
-  /**
-   * Services (`das`) or actions (`das:CreateKillInstanceSessionTask`) this key may not call: they
-   * answer DAS 403 NoPermission, ECS 403 Forbidden.RAM, SSM AccessDeniedException.
-   */
-  deny: z
-    .array(z.string().regex(/^(ecs|das|ssm)(:[A-Za-z]+)?$/, "a service (ecs, das, ssm) or service:Action"))
-    .optional(),
-});
+export const credentialSchema = z
+  .object({
+    /** Access key id (Alibaba `LTAI...`, AWS `AKIA...`; any string works locally). */
+    accessKeyId: z.string().min(1),
+    /** The secret the signature is verified with. */
+    accessKeySecret: z.string().min(1),
+    /** When set, the key is an STS key and every request must carry this token. */
+    securityToken: z.string().min(1).optional(),
+    /**
+     * An STS key's expiry (ISO time, judged by the local cloud's clock): from then on its requests
+     * are refused as expired (AWS `ExpiredTokenException`, ACS `InvalidSecurityToken.Expired`), so
+     * tests rotate keys with `POST /_admin/inventory` as temporary credentials are rotated.
+     */
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    /**
+     * The account the key belongs to (default: one shared local account). Keys of one account (its
+     * RAM or IAM users) see and end each other's ECS and SSM sessions and read each other's DAS
+     * tasks; keys of another account do not. Shown as the account id where the clouds show one
+     * (SSM `Owner`, DAS `UserId`): as given when it has the right digits (AWS 12, Alibaba 16),
+     * derived from it otherwise.
+     */
+    accountId: z.string().min(1).optional(),
+    /**
+     * Services (`das`) or actions (`das:CreateKillInstanceSessionTask`) this key may not call: they
+     * answer DAS 403 NoPermission, ECS 403 Forbidden.RAM, SSM AccessDeniedException.
+     */
+    deny: z
+      .array(z.string().regex(/^(ecs|das|ssm)(:[A-Za-z]+)?$/, "a service (ecs, das, ssm) or service:Action"))
+      .optional(),
+  })
+  .refine((c) => c.expiresAt === undefined || c.securityToken !== undefined, {
+    message: "expiresAt goes with a securityToken (only STS keys expire)",
+    path: ["expiresAt"],
+  });
+
+/** Whether an STS key has expired at `now`. */
+export function credentialExpired(credential: Credential, now: Date): boolean {
+  return credential.expiresAt !== undefined && now.getTime() >= Date.parse(credential.expiresAt);
+}
 
 export const ecsInstanceSchema = z.object({
   instanceId: z.string().min(1),

@@ -28,9 +28,11 @@ import { handleAdmin, ADMIN_PREFIX } from "./admin/router";
 import { FaultInjector, injectedServerError } from "./admin/faults";
 import { RequestLog, type RequestLogEntry } from "./admin/requestLog";
 import { describeFailure } from "./dataplane/failures";
-import { systemClock, type Clock } from "./clock";
+import { asClock, systemClock, type Clock, type TimeSource } from "./clock";
 import { localCloudConfigSchema, type LocalCloudConfig, type LocalCloudConfigInput } from "./config";
 import { EcsDataPlane } from "./dataplane/ecs/ecsDataPlane";
+import { DataPlaneFaults } from "./dataplane/faults";
+import { DataPlaneSettings } from "./dataplane/settings";
 import { SsmDataPlane } from "./dataplane/ssm/dataPlane";
 import type { Limits } from "./limits";
 import { InventoryJournal } from "./persistence/inventoryJournal";
@@ -54,14 +56,18 @@ import { ApiError } from "./protocol/apiError";
 import type { Service } from "./services/types";
 
 export interface LocalCloudOptions {
-  /** Time for service state (creation times, URL expiry, four-week retention). Default: system clock. */
-  clock?: Clock;
+  /**
+   * Time for service state (creation times, URL expiry, four-week retention, credential expiry)
+   * and the data planes' timers (idle timeouts, periodic close, faults). Default: system clock.
+   * A source of the time alone gets real timers.
+   */
+  clock?: TimeSource;
   /**
    * Time request signatures are checked against (15-minute skew). Default: the system clock, not
    * `clock`: clients sign with the real time even when a test moves the service clock by weeks.
    */
   authClock?: Clock;
-  /** Overrides the data plane's idle timeout (ECS: 3 minutes) so tests need not wait. */
+  /** The ECS data plane's idle timeout to start with (default 3 minutes; `/_admin/dataplane/settings` changes it). */
   idleTimeoutMs?: number;
   /** Overrides the data plane's per-session bandwidth limit (ECS: 200 KiB/s per direction). */
   bandwidthBytesPerSec?: number;
@@ -85,6 +91,10 @@ export interface LocalCloud {
   requestLog: RequestLog;
   faults: FaultInjector;
   dataPlane: EcsDataPlane;
+  /** `/_admin/dataplane/faults`: drops and frame faults on both data planes. */
+  dataPlaneFaults: DataPlaneFaults;
+  /** `/_admin/dataplane/settings`: idle timeouts and the periodic close. */
+  dataPlaneSettings: DataPlaneSettings;
   stop(): Promise<void>;
 }
 
@@ -205,7 +215,7 @@ export async function startLocalCloud(
   const config: LocalCloudConfig = { ...parsed, credentials: secrets.credentials };
   const limits: Limits = config.limits;
   const log = options.log ?? ((line: string) => console.error(line));
-  const clock = options.clock ?? systemClock;
+  const clock = asClock(options.clock ?? systemClock);
   const host = config.host === "localhost" ? "127.0.0.1" : config.host;
   let port = 0;
   // Set once listening (the port may be picked by the system); nothing arrives before.
@@ -213,10 +223,13 @@ export async function startLocalCloud(
   const checkRequest = (req: IncomingMessage): Refusal | null =>
     hostRefusal(req.headers.host, hostCheck) ?? originRefusal(req.headers.origin, hostCheck.own);
 
+  const dataPlaneSettings = new DataPlaneSettings({ ecsIdleTimeoutMs: options.idleTimeoutMs });
+  const dataPlaneFaults = new DataPlaneFaults(clock);
   const dataPlane = new EcsDataPlane({
     clock,
     baseUrl: () => `ws://${hostPart(host)}:${port}`,
-    idleTimeoutMs: options.idleTimeoutMs,
+    settings: () => dataPlaneSettings.ecs,
+    faults: dataPlaneFaults,
     bandwidthBytesPerSec: options.bandwidthBytesPerSec,
   });
   const ssmDataPlane = new SsmDataPlane({
@@ -224,6 +237,8 @@ export async function startLocalCloud(
     authClock: options.authClock ?? systemClock,
     baseUrl: () => `ws://${hostPart(host)}:${port}`,
     credentials: () => config.credentials,
+    settings: () => dataPlaneSettings.ssm,
+    faults: dataPlaneFaults,
   });
   const store =
     config.stateDir === undefined
@@ -242,6 +257,7 @@ export async function startLocalCloud(
     credentials: () => config.credentials,
     services,
     clock: options.authClock ?? systemClock,
+    credentialClock: clock,
   };
 
   const newRow = (): RequestLogEntry => ({
@@ -305,6 +321,8 @@ export async function startLocalCloud(
           services,
           requestLog,
           faults,
+          dataPlaneFaults,
+          dataPlaneSettings,
           stateStatus: () => store?.status(),
           inventoryChanged: (change) => {
             inventory.record(change);
@@ -436,6 +454,8 @@ export async function startLocalCloud(
     requestLog,
     faults,
     dataPlane,
+    dataPlaneFaults,
+    dataPlaneSettings,
     stop,
   };
 }

@@ -5,6 +5,16 @@
  */
 import { catalog } from "../provider/catalog";
 import type { Lifecycle } from "../provider/lifecycle";
+import { RESOURCES } from "../sdk/contract/resources";
+
+/**
+ * Types whose output streams are secret when any input is: their lifecycle is told so with
+ * SECRET_STREAMS_PROPERTY, which the TypeScript classes set from the program's view.
+ */
+const SECRET_STREAM_TYPES: ReadonlySet<string> = new Set([
+  RESOURCES.alicloudCommand.token,
+  RESOURCES.awsCommand.token,
+]);
 
 /** One resource type behind the plugin. */
 export interface Door {
@@ -16,6 +26,8 @@ export interface Door {
   passUrn: boolean;
   /** Properties schema.json marks secret (inputs and outputs). */
   secretProperties: readonly string[];
+  /** The lifecycle takes SECRET_STREAMS_PROPERTY: whether any input arrived secret. */
+  secretStreams: boolean;
 }
 
 /** One door per catalog entry, by token. */
@@ -28,6 +40,7 @@ export function buildDoors(): Map<string, Door> {
         lifecycle: lifecycle(),
         passUrn: row.takesUrn,
         secretProperties: [...row.secretInputs, ...row.secretOutputs],
+        secretStreams: SECRET_STREAM_TYPES.has(row.token),
       },
     ]),
   );

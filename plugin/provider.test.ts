@@ -153,3 +153,67 @@ test("an SsmSession goes to the SSM lifecycle: its token and stream URL come bac
   await plugin.provider.delete!(created.id, SSM_URN, created.outs);
   expect(await live()).not.toContain(created.id);
 });
+
+describe("a Command's output streams", () => {
+  const ALI_CMD = "urn:pulumi:dev::proj::sessions:alicloud:Command::c";
+  const AWS_CMD = "urn:pulumi:dev::proj::sessions:aws:Command::c";
+
+  /** check then create, as the engine does, with `stdin` sent as given. */
+  async function run(urn: string, instance: Record<string, string>, stdin?: unknown) {
+    const news = { ...instance, create: "echo out; cat", ...(stdin === undefined ? {} : { stdin }) };
+    const { inputs, failures } = await plugin.provider.check!(urn, {}, news);
+    expect(failures).toEqual([]);
+    return { inputs, created: await plugin.provider.create!(urn, inputs) };
+  }
+
+  test.each([
+    [ALI_CMD, { instanceId: INSTANCE }],
+    [AWS_CMD, { target: TARGET }],
+  ])("%s: come back as secrets when an input arrives secret, and plain otherwise", async (urn, instance) => {
+    const sealed = await run(urn, instance, secret("piped-secret-text"));
+    expect(sealed.created.outs.stdout).toEqual(secret(expect.stringContaining("piped-secret-text")));
+    expect(isSecret(sealed.created.outs.stderr)).toBe(true);
+    expect(sealed.created.outs).not.toHaveProperty("__secretStreams");
+    // Refresh keeps them sealed; an update that runs nothing too.
+    const read = await plugin.provider.read!(sealed.created.id, urn, sealed.created.outs);
+    expect(isSecret(read.props.stdout)).toBe(true);
+    const updated = await plugin.provider.update!(sealed.created.id, urn, sealed.created.outs, {
+      ...sealed.inputs,
+      logging: "none",
+    });
+    expect(isSecret(updated.outs.stdout)).toBe(true);
+    expect(updated.outs).not.toHaveProperty("__secretStreams");
+
+    const bare = await run(urn, instance);
+    expect(bare.created.outs.stdout).toEqual(expect.stringContaining("out"));
+    expect(bare.created.outs).not.toHaveProperty("__secretStreams");
+  });
+
+  test("a change of secretness alone is a change", async () => {
+    const { inputs, created } = await run(ALI_CMD, { instanceId: INSTANCE });
+    const diff = await plugin.provider.diff!(created.id, ALI_CMD, created.outs, {
+      ...inputs,
+      create: secret(inputs.create),
+    });
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+  });
+});
+
+test("cancel stops a running Command: its step fails as stopped and its session is ended", async () => {
+  const urn = "urn:pulumi:dev::proj::sessions:alicloud:Command::long";
+  const { inputs } = await plugin.provider.check!(
+    urn,
+    {},
+    { instanceId: INSTANCE, create: "sleep 30", logging: "none" },
+  );
+  const admin = new AdminClient(cloud);
+  const open = async () =>
+    (((await admin.sessions()).ecs ?? []) as Array<{ state: string }>).filter((s) => s.state === "Open");
+  const started = Date.now();
+  const created = plugin.provider.create!(urn, inputs);
+  while ((await open()).length === 0) await new Promise((r) => setTimeout(r, 50));
+  await plugin.provider.cancel!();
+  await expect(created).rejects.toThrow(/was stopped \(the deployment was interrupted\), with no exit code/);
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(await open()).toEqual([]);
+});

@@ -1,9 +1,10 @@
 /**
  * The adapter between the engine's provider protocol (`@pulumi/pulumi/provider`) and the
  * lifecycle code the dynamic resources run. It only translates: type token -> lifecycle, the
- * URN argument -> `__urn`, secret envelopes in -> plain values, schema secrets out -> envelopes,
- * `sessions:*` config -> the dynamic providers' config keys. Validation, retries, batching and
- * partial-create handling are the lifecycle's own.
+ * URN argument -> `__urn`, secret envelopes in -> plain values (and, for a Command, whether any
+ * input was secret), schema secrets out -> envelopes, `sessions:*` config -> the dynamic
+ * providers' config keys. Validation, retries, batching and partial-create handling are the
+ * lifecycle's own.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type * as pulumiProvider from "@pulumi/pulumi/provider";
@@ -16,10 +17,11 @@ import {
   type Environment,
 } from "../provider/config";
 import { ResourceInitError } from "../provider/errors/base";
+import { abortRuns } from "../provider/resources/command/interrupts";
 import { tunnelEndpointLifecycle } from "../provider/tunnel/endpoint";
 import { checkTunnelConfig, TUNNEL_CONFIG_KEYS } from "../provider/tunnel/inputs";
 import { CONFIG_VARIABLES } from "../sdk/contract/config";
-import { PROVIDER_PROPERTY, URN_PROPERTY } from "../sdk/contract/resources";
+import { PROVIDER_PROPERTY, SECRET_STREAMS_PROPERTY, URN_PROPERTY } from "../sdk/contract/resources";
 import { TUNNEL_ENDPOINT_TYPE } from "../sdk/contract/tunnel";
 import { buildDoors, type Door } from "./doors";
 import { reveal, sealKeys, secretKeys } from "./secrets";
@@ -73,7 +75,12 @@ export function inPluginTerms(message: string): string {
 
 /** `props` without the dynamic providers' internal properties. */
 function external(props: Record<string, unknown> | undefined): Record<string, unknown> {
-  const { [URN_PROPERTY]: _urn, [PROVIDER_PROPERTY]: _provider, ...rest } = props ?? {};
+  const {
+    [URN_PROPERTY]: _urn,
+    [PROVIDER_PROPERTY]: _provider,
+    [SECRET_STREAMS_PROPERTY]: _secretStreams,
+    ...rest
+  } = props ?? {};
   return rest;
 }
 
@@ -93,6 +100,7 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
     lifecycle: tunnelEndpointLifecycle(() => tunnels.endpoint()),
     passUrn: false,
     secretProperties: [],
+    secretStreams: false,
   });
 
   function door(urn: string): Door {
@@ -111,9 +119,25 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
 
   const plain = (props: unknown): Record<string, unknown> => (reveal(props) ?? {}) as Record<string, unknown>;
 
+  /**
+   * The plain values a step of `d` runs with. A Command also learns whether any of them arrived
+   * secret (the schema's secret inputs arrive sealed by check), to return its output streams
+   * as secrets: a script may print what it was given.
+   */
+  const values = (d: Door, props: Record<string, unknown> | undefined): Record<string, unknown> => {
+    const out = plain(props);
+    if (d.secretStreams && secretKeys(props ?? {}).size > 0) out[SECRET_STREAMS_PROPERTY] = true;
+    return out;
+  };
+
   const provider: pulumiProvider.Provider = {
     version: options.version,
     schema: options.schema,
+
+    // The engine's graceful cancellation (a first Ctrl-C): running scripts stop and end their sessions.
+    async cancel() {
+      abortRuns("the deployment was cancelled");
+    },
 
     async check(urn, olds, news) {
       const d = door(urn);
@@ -131,7 +155,7 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
 
     async diff(id, urn, olds, news) {
       const d = door(urn);
-      const result = await d.lifecycle.diff(id, plain(olds), plain(news));
+      const result = await d.lifecycle.diff(id, values(d, olds), values(d, news));
       return {
         changes: result.changes,
         replaces: result.replaces,
@@ -143,7 +167,7 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
       const d = door(urn);
       const secrets = keep(d, inputs);
       try {
-        const result = await d.lifecycle.create(plain(inputs));
+        const result = await d.lifecycle.create(values(d, inputs));
         return { id: result.id, outs: seal(result.outs, secrets) };
       } catch (err) {
         // A session that exists is recorded (partially created), with its secrets sealed too.
@@ -163,7 +187,7 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
     async read(id, urn, props) {
       const d = door(urn);
       const secrets = keep(d, props);
-      const result: dynamic.ReadResult = await d.lifecycle.read(id, plain(props));
+      const result: dynamic.ReadResult = await d.lifecycle.read(id, values(d, props));
       // No id: gone (ended outside Pulumi), and the engine drops it from state.
       if (!result.id) return { id: "", props: {} };
       return {
@@ -175,7 +199,7 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
 
     async update(id, urn, olds, news) {
       const d = door(urn);
-      const result = await d.lifecycle.update(id, plain(olds), plain(news));
+      const result = await d.lifecycle.update(id, values(d, olds), values(d, news));
       return { outs: seal(result.outs, keep(d, olds, news)) };
     },
 

@@ -10,6 +10,7 @@ import { canonicalJson } from "../provider/inputs";
 import type { SessionsPlugin } from "./provider";
 import { TUNNEL_DRY_RUN_INPUT } from "../sdk/contract/tunnel";
 import { reveal } from "./secrets";
+import { useEngineFrom } from "./engineLog";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the modules `main` itself uses, by path */
 const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -93,6 +94,7 @@ function configHandlers(plugin: SessionsPlugin, base: Record<string, (call: Call
 
 /** Runs the plugin's gRPC server until the engine stops it. */
 export async function serve(plugin: SessionsPlugin, args: string[]): Promise<void> {
+  useEngineFrom(args);
   const addService = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (service, implementation) {
     if (service !== providerRpc.ResourceProviderService)

@@ -1,4 +1,7 @@
-/** Tunnels in the plugin process against the local cloud: a failed session is logged and replaced. */
+/**
+ * Tunnels in the plugin process against the local cloud: a dropped connection is resumed, a
+ * session that ends is logged and replaced, and the last line counts both.
+ */
 import { settingsFromEnv } from "../provider/config";
 import { tunnelReason } from "../provider/tunnel/sessions";
 import {
@@ -8,6 +11,7 @@ import {
   type LocalTunnels,
 } from "../provider/tunnel/testing/localTunnels";
 import { freePort } from "../provider/tunnel/inputs";
+import { connect } from "node:net";
 import { TunnelHost } from "./tunnels";
 
 const aws = { target: "i-0abc", remotePort: 3306 };
@@ -19,12 +23,12 @@ test("a dry run configures the tunnel's port without starting anything", async (
     settingsFromEnv({}),
     "urn:pulumi:dev::p::pulumi:providers:sessions::db",
   );
-  expect(host.endpoint()).toEqual({ host: "127.0.0.1", port: 40002 });
+  await expect(host.endpoint()).resolves.toEqual({ host: "127.0.0.1", port: 40002 });
   await host.closeAll();
 });
 
-test("an endpoint without a tunnel provider says what it needs", () => {
-  expect(() => new TunnelHost().endpoint()).toThrow(
+test("an endpoint without a tunnel provider says what it needs", async () => {
+  await expect(new TunnelHost().endpoint()).rejects.toThrow(
     "sessions:index:TunnelEndpoint needs a sessions provider with awsTunnel or alicloudTunnel as its provider",
   );
 });
@@ -40,68 +44,161 @@ describe("against the local cloud", () => {
     await local.stop();
   });
 
-  /** A connection that gets its bytes back, once the tunnel has what it needs. */
-  const serves = (port: number, text: string) =>
-    eventually(
-      () => roundTrip(port, text),
-      (got) => got === text,
-    );
-
-  test("a session ended from the cloud's side is logged and replaced; the other tunnel keeps going", async () => {
+  test("a first session that cannot start fails the endpoint with the cloud's reason", async () => {
     const logs: string[] = [];
-    const hosts = { aws: new TunnelHost((m) => logs.push(m)), alicloud: new TunnelHost((m) => logs.push(m)) };
-    const urns = {
-      aws: "urn:pulumi:dev::shop::pulumi:providers:sessions::ssmdb",
-      alicloud: "urn:pulumi:dev::shop::pulumi:providers:sessions::ecsdb",
-    };
-    const ports = { aws: await freePort(), alicloud: await freePort() };
-    for (const cloud of ["aws", "alicloud"] as const) {
-      const { inputs } = local.spec(cloud, ports[cloud]);
-      await hosts[cloud].configure({ [`${cloud}Tunnel`]: inputs }, local.settings, urns[cloud]);
-    }
-    const liveIds = async () => {
-      const live = await local.live();
-      const ssm = live.ssm.filter((s) => s.reason?.startsWith(tunnelReason(urns.aws)));
-      return { aws: ssm.map((s) => s.sessionId), alicloud: live.ecs };
-    };
+    const host = new TunnelHost((m) => logs.push(m));
+    const urn = "urn:pulumi:dev::shop::pulumi:providers:sessions::nowhere";
+    const port = await freePort();
+    const inputs = { ...local.spec("aws", port).inputs, target: "i-0doesnotexist0001" };
+    await host.configure({ awsTunnel: inputs }, local.settings, urn);
     try {
-      expect(await roundTrip(ports.aws, "ssm first")).toBe("ssm first");
-      expect(await roundTrip(ports.alicloud, "ecs first")).toBe("ecs first");
-      const first = await liveIds();
-      expect(first.aws).toHaveLength(1);
-      expect(first.alicloud).toHaveLength(1);
+      await expect(host.endpoint()).rejects.toThrow(/the tunnel's first session could not start: .*Target/);
+    } finally {
+      await host.closeAll();
+    }
+  });
 
-      // SSM: the session ends for every connection; the tunnel sees it and starts a fresh one.
-      await local.endFromCloud("aws", first.aws[0]);
-      expect(await serves(ports.aws, "ssm after the end")).toBe("ssm after the end");
+  test("SSM: a dropped WebSocket is resumed under an open connection; a session ended from the cloud's side is replaced, and a connection made meanwhile waits for it", async () => {
+    const logs: string[] = [];
+    const severities: Array<string | undefined> = [];
+    const urns = new Set<string | undefined>();
+    const host = new TunnelHost((m, severity, u) => {
+      logs.push(m);
+      severities.push(severity);
+      urns.add(u);
+    });
+    const urn = "urn:pulumi:dev::shop::pulumi:providers:sessions::ssmdb";
+    const port = await freePort();
+    await host.configure({ awsTunnel: local.spec("aws", port).inputs }, local.settings, urn);
+    const liveIds = async () =>
+      (await local.live()).ssm.filter((s) => s.reason?.startsWith(tunnelReason(urn))).map((s) => s.sessionId);
+    try {
+      // Configured once the port listens; the session comes up beside.
+      const [first] = await eventually(liveIds, (ids) => ids.length === 1);
+      // One connection open across the drop: its bytes before and after come back in order.
+      const socket = connect({ host: "127.0.0.1", port });
+      let echoed = "";
+      socket.on("data", (d: Buffer) => (echoed += d.toString()));
+      await new Promise((r) => socket.once("connect", r));
+      socket.write("before the drop|");
+      await eventually(
+        async () => echoed,
+        (e) => e === "before the drop|",
+      );
+      const drop = await local.admin.addDataPlaneFault({ plane: "ssm", kind: "drop", at: "now" });
+      expect(drop.applied).toBeGreaterThan(0);
+      socket.write("after the drop");
+      expect(
+        await eventually(
+          async () => echoed,
+          (e) => e.length >= 30,
+        ),
+      ).toBe("before the drop|after the drop");
+      await eventually(
+        async () => logs,
+        (l) => l.length > 0,
+      );
       expect(logs).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^session ${first.aws[0]} was ended by the service.*; opening a fresh session for new connections$`,
+            `^tunnel ssmdb: session ${first} resumed.*; its connection had dropped: .*` +
+              `\\(so far: 1 resume, 0 replacements, 0 renewals\\)$`,
           ),
         ),
       ]);
-      expect(await roundTrip(ports.alicloud, "ecs meanwhile")).toBe("ecs meanwhile");
+      socket.destroy();
 
-      // ECS: the refused connection tells the tunnel, and is itself retried on a fresh session.
-      await local.endFromCloud("alicloud", first.alicloud[0]);
-      expect(await roundTrip(ports.alicloud, "ecs after the end")).toBe("ecs after the end");
+      // Ended for good: the next connection, made at once, waits for a fresh session.
+      // A connection made once the client knows, while the fresh session starts, waits for it. (One
+      // made before channel_closed arrives rides the ending session and is reset, as with any client.)
+      await local.endFromCloud("aws", first);
+      await eventually(
+        async () => logs,
+        (l) => l.length > 1,
+      );
+      expect(await roundTrip(port, "ssm after the end")).toBe("ssm after the end");
       expect(logs[1]).toMatch(
         new RegExp(
-          `^a connection through session ${first.alicloud[0]} failed: .*SessionEnded.*; new connections get a fresh session$`,
+          `^tunnel ssmdb: session ${first} was ended by the service.*; starting a fresh session for new connections ` +
+            `\\(so far: 1 resume, 1 replacement, 0 renewals\\)$`,
         ),
       );
-      expect(await roundTrip(ports.aws, "ssm meanwhile")).toBe("ssm meanwhile");
-
-      const second = await liveIds();
-      expect(second.aws).toEqual([expect.not.stringMatching(first.aws[0])]);
-      expect(second.alicloud).toEqual([expect.not.stringMatching(first.alicloud[0])]);
-      // One line each, and no session token or URL query in any.
-      for (const line of logs) expect(line).not.toMatch(/\n|token=|\?/);
+      expect(await liveIds()).toEqual([expect.not.stringMatching(first)]);
     } finally {
-      await hosts.aws.closeAll();
-      await hosts.alicloud.closeAll();
+      await host.closeAll();
     }
-    expect(await liveIds()).toEqual({ aws: [], alicloud: [] });
+    expect(logs.at(-1)).toMatch(
+      /^tunnel ssmdb: closed after \d+ s: 2 sessions, 1 resume, 1 replacement, 0 renewals$/,
+    );
+    // One line each, and no session token or URL query in any; the lost session is a warning.
+    for (const line of logs) expect(line).not.toMatch(/\n|token=|\?/);
+    expect(severities.slice(0, 3)).toEqual([undefined, "warning", undefined]);
+    expect([...urns]).toEqual([urn]);
+    expect(await liveIds()).toEqual([]);
+  }, 30_000);
+
+  test("SSM: a first session that cannot start fails no configure: a connection is closed, a warning says why, and nothing is left", async () => {
+    const logs: Array<[string, string | undefined]> = [];
+    const host = new TunnelHost((m, severity) => logs.push([m, severity]));
+    const port = await freePort();
+    const inputs = { ...local.spec("aws", port).inputs, target: "i-0notregistered01" };
+    const urn = "urn:pulumi:dev::shop::pulumi:providers:sessions::gone";
+    await host.configure({ awsTunnel: inputs }, local.settings, urn);
+    try {
+      // Closed (reset, as its bytes were unread) without a byte back.
+      expect(await roundTrip(port, "nobody answers").catch(() => "")).toBe("");
+      expect(logs[0]).toEqual([
+        expect.stringMatching(/^tunnel gone: could not start a session: .*i-0notregistered01/),
+        "warning",
+      ]);
+    } finally {
+      await host.closeAll();
+    }
+    expect((await local.live()).ssm.filter((s) => s.reason?.startsWith(tunnelReason(urn)))).toEqual([]);
+    // The process goes on: a tunnel to a registered target serves.
+    const next = new TunnelHost(() => {});
+    const nextPort = await freePort();
+    await next.configure(
+      { awsTunnel: local.spec("aws", nextPort).inputs },
+      local.settings,
+      "urn:pulumi:dev::shop::pulumi:providers:sessions::back",
+    );
+    try {
+      expect(await roundTrip(nextPort, "served")).toBe("served");
+    } finally {
+      await next.closeAll();
+    }
+  }, 30_000);
+
+  test("ECS: a session ended from the cloud's side is replaced for the connection that found out and the next ones", async () => {
+    const logs: string[] = [];
+    const host = new TunnelHost((m) => logs.push(m));
+    const port = await freePort();
+    await host.configure(
+      { alicloudTunnel: local.spec("alicloud", port).inputs },
+      local.settings,
+      "urn:pulumi:dev::shop::pulumi:providers:sessions::ecsdb",
+    );
+    try {
+      expect(await roundTrip(port, "ecs first")).toBe("ecs first");
+      const [first] = (await local.live()).ecs;
+      await local.endFromCloud("alicloud", first);
+      expect(await roundTrip(port, "ecs after the end")).toBe("ecs after the end");
+      expect(logs).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^tunnel ecsdb: session ${first} is gone \\(.*SessionEnded.*\\); session \\S+ serves new connections ` +
+              `\\(so far: 0 resumes, 1 replacement, 0 renewals\\)$`,
+          ),
+        ),
+      ]);
+      expect((await local.live()).ecs).toEqual([expect.not.stringMatching(first)]);
+    } finally {
+      await host.closeAll();
+    }
+    expect(logs.at(-1)).toMatch(
+      /^tunnel ecsdb: closed after \d+ s: 2 sessions, 0 resumes, 1 replacement, 0 renewals$/,
+    );
+    expect((await local.live()).ecs).toEqual([]);
   }, 30_000);
 });

@@ -10,6 +10,7 @@
 import type { ProviderSettings } from "../provider/config";
 import { tunnelSpecOf } from "../provider/tunnel/inputs";
 import { logLine } from "../provider/tunnel/sessions";
+import { engineLog, engineLogFlushed, type EngineLog } from "./engineLog";
 import { openTunnel, type Tunnel } from "../provider/tunnel/tunnel";
 import type { TunnelAddress } from "../provider/tunnel/endpoint";
 import {
@@ -31,9 +32,8 @@ export class TunnelHost {
   /** The configured tunnel's local port (also in a preview that opened nothing). */
   private port?: number;
 
-  constructor(
-    private readonly log: (message: string) => void = (m) => process.stderr.write(`tunnel: ${m}\n`),
-  ) {}
+  /** `log` takes each line (default: the engine's log, attributed to the tunnel's provider). */
+  constructor(private readonly log: EngineLog = engineLog) {}
 
   /** Opens the tunnel of a provider configuration, unless it is a preview the user did not opt in to. */
   async configure(values: Bag, settings: ProviderSettings, urn: string): Promise<void> {
@@ -41,24 +41,38 @@ export class TunnelHost {
     this.port = spec?.inputs.localPort;
     if (!spec || values[TUNNEL_DRY_RUN_INPUT] === true) return;
     this.watch();
-    // One line each, without secrets, whatever a failure said: the engine shows them as they are.
-    const tunnel = await openTunnel(spec, settings, { urn, log: (m) => this.log(logLine(m)) });
+    // One line each, naming the tunnel, without secrets whatever a failure said: the engine shows them as they are.
+    const name = urn.split("::").pop();
+    // Configured once the port listens: the session starts beside the engine's next steps, a
+    // connection made before it is up waits for it, and the endpoint reports a start that failed.
+    const tunnel = await openTunnel(spec, settings, {
+      urn,
+      waitForSession: false,
+      log: (m, severity) => this.log(`tunnel ${name}: ${logLine(m)}`, severity, urn),
+    });
     this.open.add(tunnel);
   }
 
   /** What a TunnelEndpoint reports: where to connect. */
-  endpoint(): TunnelAddress {
+  async endpoint(): Promise<TunnelAddress> {
     if (this.port === undefined)
       throw new Error(
         `${TUNNEL_ENDPOINT_TYPE} needs a sessions provider with ${TUNNEL_INPUTS.aws} or ${TUNNEL_INPUTS.alicloud} as its provider`,
       );
+    // Configure did not wait for the first session; what uses the endpoint does, and a session
+    // that cannot start fails it here, with the cloud's reason, instead of a refused connection later.
+    try {
+      await Promise.all([...this.open].map((t) => t.ready));
+    } catch (err) {
+      throw new Error(`the tunnel's first session could not start: ${logLine(err)}`);
+    }
     return { host: TUNNEL_HOST, port: this.port };
   }
 
   /** Ends every tunnel's sessions (bounded, so the engine's 5 s before SIGKILL is enough). */
   async closeAll(): Promise<void> {
     const closing = [...this.open].map((t) =>
-      t.close().catch((err: unknown) => this.log((err as Error).message)),
+      t.close().catch((err: unknown) => this.log(logLine(err), "warning")),
     );
     this.open.clear();
     await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 4_000).unref())]);
@@ -68,7 +82,11 @@ export class TunnelHost {
   private watch(): void {
     if (this.watching) return;
     this.watching = true;
-    const exit = () => void this.closeAll().finally(() => process.exit(0));
+    // The lines of the close go out before the process does (the engine may drop them: docs/tunnels.md).
+    const exit = () =>
+      void this.closeAll()
+        .then(() => engineLogFlushed(500))
+        .finally(() => process.exit(0));
     process.once("SIGINT", exit);
     process.once("SIGTERM", exit);
     // Plugins run in a process group of their own: a killed CLI sends no signal to them.

@@ -18,6 +18,11 @@ import * as terminalSession from "./resources/terminalSession/schema";
 import { terminalSessionLifecycle } from "./resources/terminalSession/lifecycle";
 import * as terminalSessionRevocation from "./resources/terminalSessionRevocation/schema";
 import { terminalSessionRevocationCloud } from "./resources/terminalSessionRevocation/lifecycle";
+import * as alicloudCommand from "./resources/alicloudCommand/schema";
+import { alicloudCommandLifecycle } from "./resources/alicloudCommand/lifecycle";
+import * as awsCommand from "./resources/awsCommand/schema";
+import { awsCommandLifecycle } from "./resources/awsCommand/lifecycle";
+import { commandComputedSchema } from "./resources/command/schema";
 
 /** A resource as the plugin runs it and schema.json describes it. */
 export interface CatalogEntry {
@@ -41,6 +46,16 @@ export interface CatalogEntry {
   /** Inputs that update in place; every other input replaces the resource when it changes. */
   inPlaceInputs?: readonly string[];
 }
+
+const COMMAND_OUTPUTS = {
+  schema: commandComputedSchema,
+  name: "commandComputedSchema",
+  sourceFile: "provider/resources/command/schema.ts",
+};
+
+/** A Command's inputs that update in place: every other one (instance, region, triggers, user) replaces it. */
+const commandInPlaceInputs = (keys: readonly string[]) =>
+  keys.filter((k) => !["instanceId", "target", "region", "triggers", "username"].includes(k));
 
 const REVOCATION_OUTPUTS = {
   schema: revocationResultSchema,
@@ -106,5 +121,25 @@ export const catalog: readonly CatalogEntry[] = [
       name: "ssmSessionRevocationInputsSchema",
     },
     outputs: REVOCATION_OUTPUTS,
+  },
+  {
+    row: RESOURCES.alicloudCommand,
+    lifecycle: () => alicloudCommandLifecycle(),
+    docFile: "docs/alicloud/command.md",
+    sdk: { file: "sdk/alicloud/command.ts", className: "Command" },
+    sourceFile: "provider/resources/alicloudCommand/schema.ts",
+    inputs: { schema: alicloudCommand.alicloudCommandInputsSchema, name: "alicloudCommandInputsSchema" },
+    outputs: COMMAND_OUTPUTS,
+    inPlaceInputs: commandInPlaceInputs(alicloudCommand.ALICLOUD_COMMAND_INPUT_KEYS),
+  },
+  {
+    row: RESOURCES.awsCommand,
+    lifecycle: () => awsCommandLifecycle(),
+    docFile: "docs/aws/command.md",
+    sdk: { file: "sdk/aws/command.ts", className: "Command" },
+    sourceFile: "provider/resources/awsCommand/schema.ts",
+    inputs: { schema: awsCommand.awsCommandInputsSchema, name: "awsCommandInputsSchema" },
+    outputs: COMMAND_OUTPUTS,
+    inPlaceInputs: commandInPlaceInputs(awsCommand.AWS_COMMAND_INPUT_KEYS),
   },
 ];

@@ -36,6 +36,9 @@ function inProviderProcess(body: string, env: Record<string, string> = {}): Reco
       "sessions:alicloud:TerminalSessionRevocation": load("sessions:alicloud:TerminalSessionRevocation").terminalSessionRevocationProvider,
       "sessions:aws:SsmSession": load("sessions:aws:SsmSession").createSsmSessionProvider({ client: () => ssm, env: {} }),
       "sessions:aws:SsmSessionRevocation": load("sessions:aws:SsmSessionRevocation").ssmSessionRevocationProvider,
+      // A Command with no \`delete\` script calls no cloud on delete, and read keeps the record.
+      "sessions:alicloud:Command": load("sessions:alicloud:Command").alicloudCommandProvider,
+      "sessions:aws:Command": load("sessions:aws:Command").awsCommandProvider,
     };
     (async () => { ${body} })().catch((err) => { console.error(err); process.exit(1); });`;
   const stdout = execFileSync(process.execPath, ["-r", path.join(repo, "bench/register.js"), "-e", source], {

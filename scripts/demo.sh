@@ -2,8 +2,8 @@
 # The demo: starts the local cloud and a private MariaDB (installed first when missing, as
 # `npm test` does), runs a real
 # `pulumi preview`, `up`, `refresh` and `destroy` of the root Pulumi.yaml project (program in
-# demo/) against it on a private, throw-away backend, proves the sessions work, and stops
-# everything it started. Each stage says what it does; a failure names its stage.
+# demo/) against it on a private, throw-away backend, prints what a deployment step run over a
+# session printed on each cloud, proves the sessions work, and stops everything it started. Each stage says what it does; a failure names its stage.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -117,6 +117,13 @@ pulumi up --yes --skip-preview --non-interactive
 
 stage outputs "the stack's outputs (secrets masked)"
 pulumi stack output
+
+stage commands "what the deployment step printed on each cloud (alicloud.Command, aws.Command)"
+for output in ecsCommandStdout ssmCommandStdout; do
+  printed=$(pulumi stack output "$output")
+  printf '  %s: %s\n' "$output" "$printed"
+  grep -q "^release release-1 set up on " <<<"$printed"
+done
 
 stage prove "using the sessions: a command's output through the WebSocket, bytes through the forwarded ports"
 pulumi stack output --json --show-secrets | node "$repo/.work/tools/scripts/demo/prove.js" "$echo_port"

@@ -40,6 +40,8 @@ const resources: [string, () => pulumi.CustomResource][] = [
   ],
   ["sessions:aws:SsmSession", () => new aws.SsmSession("ssm", { target: "i-1" })],
   ["sessions:aws:SsmSessionRevocation", () => new aws.SsmSessionRevocation("ssm-rev", { targets: ["i-1"] })],
+  ["sessions:alicloud:Command", () => new alicloud.Command("ali-cmd", { instanceId: "i-1", create: "true" })],
+  ["sessions:aws:Command", () => new aws.Command("aws-cmd", { target: "i-1", create: "true" })],
 ];
 const created = new Map<string, pulumi.CustomResource>();
 

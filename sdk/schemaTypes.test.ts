@@ -4,6 +4,9 @@
  * direction. The schema test fails when the printed file is stale.
  */
 import type * as generated from "./schemaTypes";
+import type * as alicloudCommand from "../provider/resources/alicloudCommand/schema";
+import type * as awsCommand from "../provider/resources/awsCommand/schema";
+import type * as command from "../provider/resources/command/schema";
 import type * as kill from "../provider/resources/killInstanceSessionTask/schema";
 import type * as revocation from "../provider/resources/revocation/schema";
 import type * as ssm from "../provider/resources/ssmSession/schema";
@@ -38,6 +41,9 @@ const same = {
   RevocationSession: true,
   AwsTunnelInputs: true,
   AlicloudTunnelInputs: true,
+  AlicloudCommandInputs: true,
+  AwsCommandInputs: true,
+  CommandComputed: true,
 } satisfies {
   TerminalSessionInputs: Same<generated.TerminalSessionInputs, terminal.TerminalSessionInputs>;
   TerminalSessionEncryptionOptions: Same<
@@ -62,6 +68,9 @@ const same = {
   RevocationSession: Same<generated.RevocationSession, revocation.RevocationSession>;
   AwsTunnelInputs: Same<generated.AwsTunnelInputs, tunnel.AwsTunnelInputs>;
   AlicloudTunnelInputs: Same<generated.AlicloudTunnelInputs, tunnel.AlicloudTunnelInputs>;
+  AlicloudCommandInputs: Same<generated.AlicloudCommandInputs, alicloudCommand.AlicloudCommandInputs>;
+  AwsCommandInputs: Same<generated.AwsCommandInputs, awsCommand.AwsCommandInputs>;
+  CommandComputed: Same<generated.CommandComputed, command.CommandComputed>;
 };
 
 test("every printed public type is checked against its zod-inferred original", () => {

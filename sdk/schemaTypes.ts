@@ -426,6 +426,152 @@ export type RevocationSession = {
   spareReason?: string;
 };
 
+/** The inputs of an alicloud.Command. */
+export type AlicloudCommandInputs = {
+  /**
+   * The script `create` runs (a POSIX shell script, any length and any bytes): on the
+   * instance, through a session, with `environment` and `stdin`. It also runs on an update
+   * when there is no `update` script.
+   */
+  create: string;
+  /**
+   * The instance the scripts run on (`InstanceId` of StartTerminalSession). A change replaces the command.
+   */
+  instanceId: string;
+  /**
+   * The script run, instead of `create`, when `create`, `update`, `environment`, `stdin` or
+   * `stdinBase64` change. Default: `create` again.
+   */
+  update?: string;
+  /**
+   * The script `destroy` (and a replacement) runs, with the inputs in state. A failure fails
+   * the destroy, and the next destroy runs it again. Default: nothing runs.
+   */
+  delete?: string;
+  /**
+   * Variables the scripts get, name to value; values may be secrets. They reach the
+   * instance through the session's input, never on a command line or in the cloud's session
+   * record. Names are shell variable names.
+   */
+  environment?: {
+    [key: string]: string;
+  };
+  /**
+   * Text the script reads on its standard input. May be a secret. Conflicts with `stdinBase64`.
+   */
+  stdin?: string;
+  /**
+   * Bytes the script reads on its standard input, base64-encoded (for binary input). May be a
+   * secret. Conflicts with `stdin`.
+   */
+  stdinBase64?: string;
+  /**
+   * Any values: a change of any of them replaces the command (runs `delete` of the old one,
+   * if any, and `create` of the new one). Shown in previews.
+   */
+  triggers?: unknown[];
+  /**
+   * Seconds a script may run before it is stopped and the step fails (its session ended).
+   * Default 600 (ten minutes); 1..86400.
+   */
+  timeout?: number;
+  /**
+   * What of the script's output streams to the engine's log while it runs: `stdout`,
+   * `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are
+   * masked in it.
+   */
+  logging?: "stdout" | "stderr" | "stdoutAndStderr" | "none";
+  /**
+   * The region of the instance (`RegionId`). Defaults to the stack's `alicloud:region`. A change replaces the command.
+   */
+  region?: string;
+  /**
+   * The user the scripts run as (`Username` of StartTerminalSession); default: the Cloud
+   * Assistant's (root on Linux). A change replaces the command.
+   */
+  username?: string;
+};
+
+/** The inputs of an aws.Command. */
+export type AwsCommandInputs = {
+  /**
+   * The script `create` runs (a POSIX shell script, any length and any bytes): on the
+   * instance, through a session, with `environment` and `stdin`. It also runs on an update
+   * when there is no `update` script.
+   */
+  create: string;
+  /**
+   * The managed node the scripts run on (`Target` of StartSession): an instance id `i-...`
+   * or `mi-...`, 1..400 characters. A change replaces the command.
+   */
+  target: string;
+  /**
+   * The script run, instead of `create`, when `create`, `update`, `environment`, `stdin` or
+   * `stdinBase64` change. Default: `create` again.
+   */
+  update?: string;
+  /**
+   * The script `destroy` (and a replacement) runs, with the inputs in state. A failure fails
+   * the destroy, and the next destroy runs it again. Default: nothing runs.
+   */
+  delete?: string;
+  /**
+   * Variables the scripts get, name to value; values may be secrets. They reach the
+   * instance through the session's input, never on a command line or in the cloud's session
+   * record. Names are shell variable names.
+   */
+  environment?: {
+    [key: string]: string;
+  };
+  /**
+   * Text the script reads on its standard input. May be a secret. Conflicts with `stdinBase64`.
+   */
+  stdin?: string;
+  /**
+   * Bytes the script reads on its standard input, base64-encoded (for binary input). May be a
+   * secret. Conflicts with `stdin`.
+   */
+  stdinBase64?: string;
+  /**
+   * Any values: a change of any of them replaces the command (runs `delete` of the old one,
+   * if any, and `create` of the new one). Shown in previews.
+   */
+  triggers?: unknown[];
+  /**
+   * Seconds a script may run before it is stopped and the step fails (its session ended).
+   * Default 600 (ten minutes); 1..86400.
+   */
+  timeout?: number;
+  /**
+   * What of the script's output streams to the engine's log while it runs: `stdout`,
+   * `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are
+   * masked in it.
+   */
+  logging?: "stdout" | "stderr" | "stdoutAndStderr" | "none";
+  /**
+   * The region of the target. Defaults to the stack's `aws:region`, then `AWS_REGION`,
+   * `AWS_DEFAULT_REGION`. A change replaces the command.
+   */
+  region?: string;
+};
+
+/** A Command's outputs. */
+export type CommandComputed = {
+  /**
+   * What the last script run wrote to its standard output. Secret when any input is a secret.
+   */
+  stdout: string;
+  /**
+   * What the last script run wrote to its standard error. Secret when any input is a
+   * secret. Empty when the session merges both streams (an ECS session's terminal).
+   */
+  stderr: string;
+  /**
+   * The exit code of the last script run (0: a non-zero exit fails the step).
+   */
+  exitCode: number;
+};
+
 /** AwsTunnelInputs */
 export type AwsTunnelInputs = {
   /**
@@ -572,5 +718,38 @@ export const RESOURCE_PROPERTIES: Readonly<Record<string, readonly string[]>> = 
     "sparedCount",
     "alreadyEndedCount",
     "ranAt",
+  ],
+  "sessions:alicloud:Command": [
+    "instanceId",
+    "region",
+    "username",
+    "create",
+    "update",
+    "delete",
+    "environment",
+    "stdin",
+    "stdinBase64",
+    "triggers",
+    "timeout",
+    "logging",
+    "stdout",
+    "stderr",
+    "exitCode",
+  ],
+  "sessions:aws:Command": [
+    "target",
+    "region",
+    "create",
+    "update",
+    "delete",
+    "environment",
+    "stdin",
+    "stdinBase64",
+    "triggers",
+    "timeout",
+    "logging",
+    "stdout",
+    "stderr",
+    "exitCode",
   ],
 };

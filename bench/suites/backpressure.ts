@@ -6,8 +6,6 @@
  * application pushes while the target reads nothing. Beside it, the same forwards' throughput
  * with a peer that reads.
  */
-import { randomBytes } from "node:crypto";
-import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { startClientProcess, type ClientProcess } from "../../test/fuzz/support/clientProcess";
 import { rssBytes, startCloudProcess, type CloudProcess } from "../../test/fuzz/support/cloudProcess";
@@ -19,6 +17,7 @@ import {
   startSsmSession,
   startTarget,
 } from "../../test/fuzz/support/sessions";
+import { connected, push } from "../lib/sockets";
 import type { Figure, SuiteResult } from "../lib/types";
 
 export interface BackpressureOptions {
@@ -31,24 +30,9 @@ export interface BackpressureOptions {
 }
 
 const MB = 2 ** 20;
-const CHUNK = randomBytes(64 * 1024);
 const SAMPLE_MS = 100;
 /** A push is over when it wrote everything or made no progress for this long. */
 const MAX_WINDOW_MS = 30_000;
-
-/** Writes `bytes` to `socket`, honouring its back-pressure; `sent()` says how many it accepted. */
-function push(socket: Socket, bytes: number): { sent(): number } {
-  let sent = 0;
-  const pump = () => {
-    while (sent < bytes && !socket.destroyed) {
-      const part = CHUNK.subarray(0, Math.min(CHUNK.length, bytes - sent));
-      sent += part.length;
-      if (!socket.write(part)) return void socket.once("drain", pump);
-    }
-  };
-  pump();
-  return { sent: () => sent };
-}
 
 interface Growth {
   /** Bytes the pusher got accepted before it stalled or finished. */
@@ -125,12 +109,6 @@ function ecsForward(cloud: CloudProcess, client: ClientProcess): Forward {
     );
   };
 }
-
-const connected = (port: number) =>
-  new Promise<Socket>((resolve, reject) => {
-    const s = connect(port, "127.0.0.1", () => resolve(s));
-    s.once("error", reject);
-  });
 
 /** The target pushes `bytes`; the local application connects and reads nothing. */
 async function targetPushes(

@@ -26,6 +26,13 @@ export interface EcsChannelOptions extends SessionOptions {
    * URL carries the token (StartTerminalSession's WebSocketUrl does).
    */
   token?: string;
+  /**
+   * Milliseconds without sending anything after which the channel sends the official client's
+   * keep-alive, an empty input message. Alibaba's agent ends a connection it has heard nothing from
+   * for 180 s (`AgentTimeout`), whatever it sends itself; WebSocket pings do not count, as the
+   * agent never sees them. Default 60 000, the official client's period; 0 turns it off.
+   */
+  keepAliveMs?: number;
 }
 
 /** How a channel ended. */
@@ -61,9 +68,12 @@ const EXIT_STATUS = /^exit-status:(-?\d+)$/;
  */
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** The agent reads at most this much per message; we send no more. */
-const MAX_INPUT_FRAME = 2048;
+export const MAX_INPUT_FRAME = 2048;
 /** Input bytes handed to the WebSocket but not yet to the network, past which `write` says wait. */
 export const HIGH_WATER_BYTES = 64 * 1024;
+/** The official client's keep-alive period (`ali-instance-cli`, `SendKeepAliveDataMessage`). */
+export const DEFAULT_KEEP_ALIVE_MS = 60_000;
+const NO_PAYLOAD = new Uint8Array(0);
 /** What the far end may send us; anything else is not this protocol. */
 const FROM_FAR_END = new Set<number>([EcsMessageType.OutputStream, EcsMessageType.Status]);
 
@@ -77,6 +87,9 @@ export class EcsChannel {
   private draining = false;
   private outputHeld = false;
   private readonly liveness: Liveness;
+  /** When we last sent a message (performance.now()), and the timer that keeps the agent hearing from us. */
+  private sentAt = performance.now();
+  private keepAlive?: NodeJS.Timeout;
   /** Bytes per second the far end asked us to stay under (status 7); undefined: no limit given. */
   sendRate?: number;
 
@@ -86,6 +99,8 @@ export class EcsChannel {
     options: EcsChannelOptions,
   ) {
     this.liveness = watchLiveness(ws, options, (err) => this.fail(err));
+    const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+    if (keepAliveMs > 0) this.keepAlive = this.armKeepAlive(keepAliveMs, keepAliveMs);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       try {
         this.onMessage(data, isBinary);
@@ -108,6 +123,7 @@ export class EcsChannel {
     });
     ws.once("close", (code: number, why: Buffer) => {
       this.liveness.stop();
+      clearTimeout(this.keepAlive);
       const text = why.toString("utf8");
       // A drop (no close frame) that nobody here asked for, with no reason from the far end.
       if (code === 1006 && !this.closedByUs && !this.error && this.reason === undefined)
@@ -200,16 +216,19 @@ export class EcsChannel {
     for (let at = 0; at < data.byteLength; at += MAX_INPUT_FRAME) {
       const piece = data.subarray(at, at + MAX_INPUT_FRAME);
       this.inFlight += piece.byteLength;
-      void this.input(piece).then(() => {
-        this.inFlight -= piece.byteLength;
-        if (this.draining && this.inFlight <= HIGH_WATER_BYTES / 2) {
-          this.draining = false;
-          this.events.onDrain?.();
-        }
-      });
+      this.send(EcsMessageType.InputStream, piece, () => this.sent(piece.byteLength));
     }
     if (this.inFlight > HIGH_WATER_BYTES) this.draining = true;
     return !this.draining;
+  }
+
+  /** `bytes` of input reached the socket (or never will: the channel closed). */
+  private sent(bytes: number): void {
+    this.inFlight -= bytes;
+    if (this.draining && this.inFlight <= HIGH_WATER_BYTES / 2) {
+      this.draining = false;
+      this.events.onDrain?.();
+    }
   }
 
   /**
@@ -230,16 +249,16 @@ export class EcsChannel {
 
   /** Sends input bytes; resolves once they are handed to the socket. */
   input(data: Uint8Array): Promise<void> {
-    return this.send(EcsMessageType.InputStream, data);
+    return new Promise((resolve) => this.send(EcsMessageType.InputStream, data, resolve));
   }
 
   resize(rows: number, cols: number): Promise<void> {
-    return this.send(EcsMessageType.SetSize, sizePayload(rows, cols));
+    return new Promise((resolve) => this.send(EcsMessageType.SetSize, sizePayload(rows, cols), resolve));
   }
 
   /** Tells the far end our side is done (the official client does so when its TCP peer closes). */
   closeInput(): Promise<void> {
-    return this.send(EcsMessageType.CloseChannel, CLOSE_PAYLOAD);
+    return new Promise((resolve) => this.send(EcsMessageType.CloseChannel, CLOSE_PAYLOAD, resolve));
   }
 
   /** Closes the WebSocket. */
@@ -267,9 +286,26 @@ export class EcsChannel {
     this.liveness.resume();
   }
 
-  private send(type: number, payload: Uint8Array): Promise<void> {
-    if (this.ws.readyState !== WebSocket.OPEN) return Promise.resolve();
-    const frame = serializeMessage(type, this.sequence++, payload);
-    return new Promise((resolve) => this.ws.send(frame, { binary: true }, () => resolve()));
+  /** Sends one message; `done` runs once it is handed to the socket, or at once when the channel is closed. */
+  private send(type: number, payload: Uint8Array, done: () => void): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return done();
+    this.sentAt = performance.now();
+    this.ws.send(serializeMessage(type, this.sequence++, payload), { binary: true }, () => done());
+  }
+
+  /**
+   * Fires `delayMs` from now; sends the keep-alive only if nothing else went out for `periodMs`,
+   * else waits out the rest. Sending stays one assignment per message, and an idle channel sends
+   * one keep-alive per period, as the official client does.
+   */
+  private armKeepAlive(delayMs: number, periodMs: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      const quietMs = performance.now() - this.sentAt;
+      if (quietMs >= periodMs) this.send(EcsMessageType.InputStream, NO_PAYLOAD, () => undefined);
+      this.keepAlive = this.armKeepAlive(quietMs >= periodMs ? periodMs : periodMs - quietMs, periodMs);
+    }, delayMs);
+    // The WebSocket keeps the process alive while it is open; the keep-alive alone must not.
+    timer.unref();
+    return timer;
   }
 }

@@ -19,6 +19,13 @@ describe("ECS Session Manager messages (client codec)", () => {
     );
   });
 
+  test("keep-alive: an input message with no payload, as the official client sends every 60 s", () => {
+    const msg = serializeMessage(EcsMessageType.InputStream, 7n, new Uint8Array(0), 1);
+    expect(msg.toString("hex")).toBe(
+      bytes(`00000000 312e3031 0000 0100000000000000 0700000000000000 00000000`).toString("hex"),
+    );
+  });
+
   test("set size (rows 24, cols 80) and close ('1')", () => {
     expect(sizePayload(24, 80).toString("hex")).toBe("18005000");
     const close = serializeMessage(EcsMessageType.CloseChannel, 2n, CLOSE_PAYLOAD, 1);

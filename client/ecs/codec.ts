@@ -46,17 +46,18 @@ export function serializeMessage(
   payload: Uint8Array,
   createdMs: number = Date.now(),
 ): Buffer {
-  const bytes = new Uint8Array(FIXED_HEADER + payload.byteLength);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, type, true);
+  // Every byte is written below, so the buffer needs no zero-filling: one allocation and one
+  // copy of the payload per message (the WebSocket layer masks it into its own buffer).
+  const bytes = Buffer.allocUnsafe(FIXED_HEADER + payload.byteLength);
+  bytes.writeUInt32LE(type, 0);
   bytes.set(VERSION, 4);
   bytes[8] = 0; // session-id length
   bytes[9] = 0; // instance-id length
-  view.setBigUint64(10, BigInt(createdMs), true);
-  view.setBigInt64(18, sequence, true);
-  view.setUint32(26, payload.byteLength, true);
+  bytes.writeBigUInt64LE(BigInt(createdMs), 10);
+  bytes.writeBigInt64LE(sequence, 18);
+  bytes.writeUInt32LE(payload.byteLength, 26);
   bytes.set(payload, FIXED_HEADER);
-  return Buffer.from(bytes.buffer);
+  return bytes;
 }
 
 export function parseMessage(data: Uint8Array): EcsMessage {

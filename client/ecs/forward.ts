@@ -6,6 +6,7 @@
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { EcsChannel, type EcsChannelOptions } from "./channel";
 import { EcsSessionError } from "./errors";
+import { InputPacer } from "./pacer";
 import type { ForwardOptions } from "../options";
 import type { SessionProtocolError } from "../protocolError";
 
@@ -17,8 +18,9 @@ export interface EcsForwardOptions extends ForwardOptions, EcsChannelOptions {
    */
   startDelayMs?: number;
   /**
-   * Told when a connection's WebSocket could not be opened, or its far end broke the protocol or
-   * went silent (SessionProtocolError); the local socket is closed, other connections go on.
+   * Told when a connection's WebSocket could not be opened, dropped (SessionProtocolError
+   * `UnexpectedClose`), or its far end broke the protocol or went silent (SessionProtocolError);
+   * the local socket is reset, other connections go on, and new ones get a WebSocket of their own.
    */
   onConnectionError?(error: EcsSessionError | SessionProtocolError | Error): void;
 }
@@ -53,13 +55,8 @@ export async function forwardPort(
 
   async function bridge(socket: Socket): Promise<void> {
     let holding = true;
-    /** The WebSocket has more input in flight than its high-water mark. */
-    let backedUp = false;
-    /** When the far end's announced rate (status 7) lets us send again. */
-    let nextSendAt = 0;
-    let paceTimer: NodeJS.Timeout | undefined;
     const flowing = () => {
-      if (!holding && !backedUp && paceTimer === undefined && !socket.destroyed) socket.resume();
+      if (!holding && !pacer.busy && !socket.destroyed && socket.isPaused()) socket.resume();
     };
     const release = () => {
       if (!holding) return;
@@ -67,6 +64,10 @@ export async function forwardPort(
       flowing();
     };
     let channel: EcsChannel;
+    const pacer = new InputPacer(
+      { sendRate: () => channel.sendRate, write: (piece) => channel.write(piece) },
+      flowing,
+    );
     const open = async (): Promise<EcsChannel> =>
       EcsChannel.open(
         await urlFor(),
@@ -75,15 +76,14 @@ export async function forwardPort(
             release();
             channel.deliver(socket, data);
           },
-          onDrain() {
-            backedUp = false;
-            flowing();
-          },
+          onDrain: () => pacer.drained(),
           onEnd(end) {
             channels.delete(channel);
-            if (paceTimer) clearTimeout(paceTimer);
+            pacer.stop();
             if (end.error) {
-              socket.destroy();
+              // A reset, not a FIN: bytes in flight are lost (ECS cannot resume a connection), and
+              // the local program must not take what it got for the whole stream.
+              if (!socket.destroyed) socket.resetAndDestroy();
               options.onConnectionError?.(end.error);
             } else socket.end();
           },
@@ -113,21 +113,8 @@ export async function forwardPort(
     hold.unref();
 
     socket.on("data", (chunk: Buffer) => {
-      if (!channel.write(chunk)) {
-        backedUp = true;
-        socket.pause();
-      }
-      const rate = channel.sendRate;
-      if (rate === undefined) return;
-      const now = Date.now();
-      nextSendAt = Math.max(now, nextSendAt) + (chunk.length / rate) * 1000;
-      if (nextSendAt - now > 20) {
-        socket.pause();
-        paceTimer = setTimeout(() => {
-          paceTimer = undefined;
-          flowing();
-        }, nextSendAt - now);
-      }
+      pacer.push(chunk);
+      if (pacer.busy) socket.pause();
     });
     // The local peer is done sending: say so, and keep reading what the target still sends.
     socket.once("end", () => {
@@ -136,6 +123,7 @@ export async function forwardPort(
     });
     socket.once("close", () => {
       clearTimeout(hold);
+      pacer.stop();
       channel.close();
     });
   }

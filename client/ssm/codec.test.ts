@@ -1,4 +1,4 @@
-import { SsmFrameError, acknowledgement, deserialize, serialize } from "./codec";
+import { SsmFrameError, acknowledgement, deserialize, readAcknowledge, serialize } from "./codec";
 import { MuxClient } from "./smux";
 
 // An agent's output message ("hi\n", sequence 1, SYN flag), written out field by field from
@@ -72,12 +72,52 @@ describe("SSM data-channel codec (client)", () => {
   it("acknowledges with the message's type, id and sequence number", () => {
     const ack = deserialize(acknowledgement(deserialize(fixture)));
     expect(ack).toMatchObject({ type: "acknowledge", sequence: 0, flags: 3n, payloadType: 0 });
-    expect(JSON.parse(ack.payload.toString())).toEqual({
-      AcknowledgedMessageType: "output_stream_data",
-      AcknowledgedMessageId: "8899aabb-ccdd-eeff-0011-223344556677",
-      AcknowledgedMessageSequenceNumber: 1,
-      IsSequentialMessage: true,
-    });
+    // Byte for byte what JSON.stringify of the plugin's AcknowledgeContent writes, keys in its order.
+    expect(ack.payload.toString()).toBe(
+      JSON.stringify({
+        AcknowledgedMessageType: "output_stream_data",
+        AcknowledgedMessageId: "8899aabb-ccdd-eeff-0011-223344556677",
+        AcknowledgedMessageSequenceNumber: 1,
+        IsSequentialMessage: true,
+      }),
+    );
+    expect(readAcknowledge(ack)).toBe(1);
+  });
+
+  it("reads an acknowledgement of another shape through the schema, and says what is wrong", () => {
+    const ack = (json: string) =>
+      deserialize(
+        serialize({
+          type: "acknowledge",
+          sequence: 0,
+          flags: 3n,
+          payloadType: 0,
+          payload: Buffer.from(json),
+        }),
+      );
+    expect(readAcknowledge(ack('{"AcknowledgedMessageSequenceNumber":5,"Extra":[1]}'))).toBe(5);
+    expect(() => readAcknowledge(ack('{"AcknowledgedMessageSequenceNumber":-1}'))).toThrow(
+      /acknowledge: AcknowledgedMessageSequenceNumber: /,
+    );
+    expect(() => readAcknowledge(ack('{"AcknowledgedMessageSequenceNumber":1.5}'))).toThrow(SsmFrameError);
+    expect(() => readAcknowledge(ack("[]"))).toThrow(/acknowledge: /);
+  });
+
+  it("gives every message a fresh version 4 UUID, and reads large and negative numbers back", () => {
+    const ids = new Set<string>();
+    for (let sequence = 0; sequence < 600; sequence++) {
+      const m = deserialize(
+        serialize({ type: "input_stream_data", sequence, flags: 0n, payloadType: 1, payload }),
+      );
+      expect(m.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      ids.add(m.id);
+    }
+    expect(ids.size).toBe(600);
+    for (const sequence of [2 ** 32 + 7, 2 ** 53 - 1, -1, -(2 ** 40)]) {
+      const frame = serialize({ type: "input_stream_data", sequence, flags: 0n, payloadType: 1, payload });
+      expect(frame.readBigInt64BE(48)).toBe(BigInt(sequence));
+      expect(deserialize(frame).sequence).toBe(sequence);
+    }
   });
 });
 
@@ -115,6 +155,27 @@ describe("smux v1 (client)", () => {
     mux.receive(frames.subarray(5));
     expect(got).toEqual(["xyx"]);
     expect(ended).toBe(true);
+  });
+
+  it("joins a push that spans many messages, with its header split, and delivers it once, intact", () => {
+    const mux = new MuxClient(
+      () => undefined,
+      () => undefined,
+    );
+    const s = mux.open();
+    const got: Buffer[] = [];
+    s.onData = (d) => got.push(d);
+    const data = Buffer.from(Array.from({ length: 16384 }, (_, i) => i % 251));
+    const first = Buffer.concat([Buffer.from("0102004001000000", "hex"), data]); // PSH stream 1, 16384 bytes
+    const bytes = Buffer.concat([first, Buffer.from("0102030001000000616263", "hex")]); // PSH stream 1, "abc"
+    // As the agent sends them: messages of at most 1024 bytes, then the second frame's header cut in two.
+    const cut = first.length + 3;
+    for (let i = 0; i < cut; i += 1024) mux.receive(bytes.subarray(i, Math.min(i + 1024, cut)));
+    expect(got).toHaveLength(1);
+    expect(got[0].equals(data)).toBe(true);
+    mux.receive(bytes.subarray(cut));
+    expect(got.map((d) => d.length)).toEqual([16384, 3]);
+    expect(got[1].toString()).toBe("abc");
   });
 
   it("reports a byte stream that is not smux v1", () => {

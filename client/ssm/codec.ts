@@ -6,7 +6,7 @@
  * A message is one binary WebSocket frame, big-endian: a 116-byte header (the first field says
  * so), the payload length, the payload.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomFillSync } from "node:crypto";
 import { z } from "zod";
 
 /** Field offsets within the header, in wire order. */
@@ -77,24 +77,46 @@ export class SsmFrameError extends Error {
   }
 }
 
+/**
+ * One message, written once into one buffer: every stream message goes through here, so nothing
+ * is allocated but the frame and the digest.
+ */
 export function serialize(
   m: Omit<SsmMessage, "createdAt" | "id" | "schemaVersion"> & Partial<SsmMessage>,
 ): Buffer {
-  const frame = Buffer.alloc(F.payload + m.payload.length);
+  const frame = Buffer.allocUnsafe(F.payload + m.payload.length);
   frame.writeUInt32BE(HEADER_LENGTH, F.headerLength);
-  const type = Buffer.from(m.type.padEnd(32, " "), "ascii");
-  if (type.length !== 32) throw new SsmFrameError("messageType", `"${m.type}" is longer than 32 characters`);
-  type.copy(frame, F.messageType);
+  typeBytes(m.type).copy(frame, F.messageType);
   frame.writeUInt32BE(m.schemaVersion ?? 1, F.schemaVersion);
-  frame.writeBigUInt64BE(BigInt((m.createdAt ?? new Date()).getTime()), F.createdDate);
-  frame.writeBigInt64BE(BigInt(m.sequence), F.sequenceNumber);
-  frame.writeBigUInt64BE(m.flags, F.flags);
-  writeUuid(frame, F.messageId, m.id ?? randomUUID());
-  sha256(m.payload).copy(frame, F.payloadDigest);
+  writeUint64(frame, F.createdDate, m.createdAt?.getTime() ?? Date.now());
+  if (m.sequence >= 0) writeUint64(frame, F.sequenceNumber, m.sequence);
+  else frame.writeBigInt64BE(BigInt(m.sequence), F.sequenceNumber);
+  if (m.flags < 2n ** 53n) writeUint64(frame, F.flags, Number(m.flags));
+  else frame.writeBigUInt64BE(m.flags, F.flags);
+  if (m.id === undefined) writeRandomUuid(frame, F.messageId);
+  else writeUuid(frame, F.messageId, m.id);
+  frame.write(sha256(m.payload), F.payloadDigest, "latin1");
   frame.writeUInt32BE(m.payloadType, F.payloadType);
   frame.writeUInt32BE(m.payload.length, F.payloadLength);
   m.payload.copy(frame, F.payload);
   return frame;
+}
+
+/** A message type as its 32 wire bytes, made once per type. */
+const typeCache = new Map<string, Buffer>();
+function typeBytes(type: string): Buffer {
+  let bytes = typeCache.get(type);
+  if (bytes) return bytes;
+  bytes = Buffer.from(type.padEnd(32, " "), "ascii");
+  if (bytes.length !== 32) throw new SsmFrameError("messageType", `"${type}" is longer than 32 characters`);
+  if (typeCache.size < 16) typeCache.set(type, bytes);
+  return bytes;
+}
+
+/** A non-negative integer below 2^53 as a big-endian u64, without a BigInt per message. */
+function writeUint64(frame: Buffer, at: number, n: number): void {
+  frame.writeUInt32BE(Math.floor(n / 2 ** 32), at);
+  frame.writeUInt32BE(n % 2 ** 32, at + 4);
 }
 
 export function deserialize(frame: Buffer): SsmMessage {
@@ -107,19 +129,32 @@ export function deserialize(frame: Buffer): SsmMessage {
   const declared = frame.readUInt32BE(F.payloadLength);
   if (declared !== payload.length)
     throw new SsmFrameError("payloadLength", `says ${declared}, frame carries ${payload.length}`);
-  if (!sha256(payload).equals(frame.subarray(F.payloadDigest, F.payloadDigest + 32))) {
+  if (sha256(payload) !== frame.toString("latin1", F.payloadDigest, F.payloadDigest + 32)) {
     throw new SsmFrameError("payloadDigest", "does not match the payload");
   }
   return {
-    type: frame.toString("ascii", F.messageType, F.messageType + 32).replace(/[ \0]/g, ""),
+    type: readType(frame),
     schemaVersion: frame.readUInt32BE(F.schemaVersion),
-    createdAt: new Date(Number(frame.readBigUInt64BE(F.createdDate))),
-    sequence: Number(frame.readBigInt64BE(F.sequenceNumber)),
+    createdAt: new Date(frame.readUInt32BE(F.createdDate) * 2 ** 32 + frame.readUInt32BE(F.createdDate + 4)),
+    // As Number(the i64) would read it, without a BigInt per message.
+    sequence: frame.readInt32BE(F.sequenceNumber) * 2 ** 32 + frame.readUInt32BE(F.sequenceNumber + 4),
     flags: frame.readBigUInt64BE(F.flags),
     id: readUuid(frame, F.messageId),
     payloadType: frame.readUInt32BE(F.payloadType),
     payload: Buffer.from(payload),
   };
+}
+
+/** Message types by their 32 wire characters, read once each: the same few arrive all along. */
+const typeNames = new Map<string, string>();
+function readType(frame: Buffer): string {
+  const raw = frame.toString("ascii", F.messageType, F.messageType + 32);
+  let type = typeNames.get(raw);
+  if (type === undefined) {
+    type = raw.replace(/[ \0]/g, "");
+    if (typeNames.size < 16) typeNames.set(raw, type);
+  }
+  return type;
 }
 
 function writeUuid(frame: Buffer, at: number, uuid: string): void {
@@ -129,15 +164,34 @@ function writeUuid(frame: Buffer, at: number, uuid: string): void {
   raw.copy(frame, at + 8, 0, 8);
 }
 
-function readUuid(frame: Buffer, at: number): string {
-  const hex = frame.toString("hex", at + 8, at + 16) + frame.toString("hex", at, at + 8);
-  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
-    "-",
-  );
+/** Random bytes for message ids, drawn in bulk: one call to the generator per 256 messages. */
+const uuidPool = Buffer.allocUnsafe(16 * 256);
+let uuidPoolAt = uuidPool.length;
+
+/** A random (version 4) UUID straight into the frame, in wire order (least significant half first). */
+function writeRandomUuid(frame: Buffer, at: number): void {
+  if (uuidPoolAt === uuidPool.length) {
+    randomFillSync(uuidPool);
+    uuidPoolAt = 0;
+  }
+  uuidPool.copy(frame, at, uuidPoolAt, uuidPoolAt + 16);
+  uuidPoolAt += 16;
+  // UUID byte 6 (version 4) is wire byte 14, UUID byte 8 (variant 10) is wire byte 0.
+  frame[at + 14] = (frame[at + 14] & 0x0f) | 0x40;
+  frame[at] = (frame[at] & 0x3f) | 0x80;
 }
 
-function sha256(data: Buffer): Buffer {
-  return createHash("sha256").update(data).digest();
+function readUuid(frame: Buffer, at: number): string {
+  const hex = frame.toString("hex", at + 8, at + 16) + frame.toString("hex", at, at + 8);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The digest as a latin1 string (one character per byte): the one-shot form, and a string costs
+ * far less to make than a Buffer, twice per message.
+ */
+function sha256(data: Buffer): string {
+  return hash("sha256", data, "binary"); // "binary" is latin1
 }
 
 /** The JSON of an `acknowledge` message. */
@@ -149,18 +203,16 @@ export interface AcknowledgeContent {
 }
 
 export function acknowledgement(of: SsmMessage): Buffer {
-  const content: AcknowledgeContent = {
-    AcknowledgedMessageType: of.type,
-    AcknowledgedMessageId: of.id,
-    AcknowledgedMessageSequenceNumber: of.sequence,
-    IsSequentialMessage: true,
-  };
+  // The JSON of AcknowledgeContent, keys in the plugin's order, written without an object per message.
+  const content =
+    `{"AcknowledgedMessageType":${JSON.stringify(of.type)},"AcknowledgedMessageId":${JSON.stringify(of.id)},` +
+    `"AcknowledgedMessageSequenceNumber":${of.sequence},"IsSequentialMessage":true}`;
   return serialize({
     type: "acknowledge",
     sequence: 0,
     flags: 3n,
     payloadType: 0,
-    payload: Buffer.from(JSON.stringify(content)),
+    payload: Buffer.from(content),
   });
 }
 
@@ -195,9 +247,18 @@ const HandshakeRequestPayload: z.ZodType<HandshakeRequest> = z.object({
 
 const ChannelClosedPayload = z.object({ Output: z.string().optional() });
 
-/** The sequence number an `acknowledge` message acknowledges. */
+/**
+ * The sequence number an `acknowledge` message acknowledges. One arrives per message sent: the
+ * schema only runs to say what is wrong with one that is not the usual shape.
+ */
 export const readAcknowledge = (m: SsmMessage): number =>
-  parseJson(m, "acknowledge", AcknowledgePayload).AcknowledgedMessageSequenceNumber;
+  parseJson(m, "acknowledge", AcknowledgePayload, isAcknowledge).AcknowledgedMessageSequenceNumber;
+
+function isAcknowledge(value: unknown): value is z.infer<typeof AcknowledgePayload> {
+  const sequence = (value as { AcknowledgedMessageSequenceNumber?: unknown } | null)
+    ?.AcknowledgedMessageSequenceNumber;
+  return typeof sequence === "number" && Number.isSafeInteger(sequence) && sequence >= 0;
+}
 
 export const readHandshakeRequest = (m: SsmMessage): HandshakeRequest =>
   parseJson(m, "HandshakeRequest", HandshakeRequestPayload);
@@ -206,14 +267,19 @@ export const readHandshakeRequest = (m: SsmMessage): HandshakeRequest =>
 export const readChannelClosed = (m: SsmMessage): string =>
   parseJson(m, "channel_closed", ChannelClosedPayload).Output ?? "";
 
-/** A message's JSON payload, checked against `schema`; SsmFrameError says what is wrong, never what was sent. */
-function parseJson<T>(m: SsmMessage, what: string, schema: z.ZodType<T>): T {
+/**
+ * A message's JSON payload, checked against `schema` unless `usual` already accepts it (a cheap
+ * test for the shape that arrives once per message); SsmFrameError says what is wrong, never
+ * what was sent.
+ */
+function parseJson<T>(m: SsmMessage, what: string, schema: z.ZodType<T>, usual?: (v: unknown) => v is T): T {
   let value: unknown;
   try {
     value = JSON.parse(m.payload.toString("utf8"));
   } catch {
     throw new SsmFrameError("payload", `${what} is not JSON`);
   }
+  if (usual?.(value)) return value;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

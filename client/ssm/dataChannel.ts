@@ -3,12 +3,16 @@
  * the TokenValue (OpenDataChannel), answer the agent's handshake, then exchange stream messages
  * with sequence numbers, acknowledgements and resends until `channel_closed`.
  *
+ * The session's state (sequence numbers both ways, what is unacknowledged, what came early, the
+ * handshake, who holds the intake) outlives its connection: given `resume`, a connection that ends
+ * without `channel_closed` is replaced through ResumeSession, the agent resends what we did not
+ * acknowledge, we resend what it did not, duplicates are dropped and order kept.
+ *
  * Whatever the far end sends ends at most this one session: a frame or payload the client cannot
  * read, a message the protocol does not allow, a queue over its bound or a far end gone silent
- * settles the channel with a SessionProtocolError and closes the connection.
+ * (without `resume`) settles the channel with a SessionProtocolError and closes the connection.
  */
-import { randomUUID } from "node:crypto";
-import { WebSocket, type RawData } from "ws";
+import type { RawData } from "ws";
 import {
   SsmFrameError,
   SsmPayloadType,
@@ -20,30 +24,49 @@ import {
   serialize,
   type SsmMessage,
 } from "./codec";
-import {
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  upgradeTimeout,
-  socketFailure,
-  socketOptions,
-  watchLiveness,
-  type Liveness,
-} from "../liveness";
+import { Backoff, type ReconnectOptions } from "./backoff";
+import { CLIENT_VERSION, MAX_FRAME_BYTES, SsmConnection } from "./connection";
+import { SsmSessionError } from "./errors";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, upgradeTimeout, socketFailure } from "../liveness";
 import type { SessionOptions } from "../options";
 import { SessionProtocolError } from "../protocolError";
+
+export { MAX_FRAME_BYTES, SsmSessionError };
 
 /** Where a session's data channel is: StartSession's (or ResumeSession's) StreamUrl and TokenValue. */
 export interface SsmSessionTarget {
   streamUrl: string;
   tokenValue: string;
+  /** The session's id, for the caller's own bookkeeping (the data channel does not need it). */
+  sessionId?: string;
 }
 
-/** The options of every SSM session call: the common ones and the resend limit. */
+/** One reconnection event of a session; `reason` says why the connection went, never a secret. */
+export interface SsmReconnectEvent {
+  /** The attempt this event is about, from 1 since the connection was lost. */
+  attempt: number;
+  reason: string;
+  outcome: "resumed" | "retrying" | "gave-up";
+}
+
+/** The options of every SSM session call: the common ones, the resend limit and resuming. */
 export interface SsmSessionOptions extends SessionOptions {
   /**
    * Milliseconds a message may stay unacknowledged, resent all along, before the session ends
    * with `ResendTimeout`. Default 120 000.
    */
   resendTimeoutMs?: number;
+  /**
+   * Where the session is now (ResumeSession's StreamUrl and TokenValue), called each time the
+   * connection ends without `channel_closed` and not by this client (a network drop, the service
+   * closing the socket, pings unanswered). Resolve credentials afresh in it: they may be
+   * temporary. Without it such a session ends with `UnexpectedClose` (or `IdleTimeout`).
+   */
+  resume?: () => Promise<SsmSessionTarget>;
+  /** Backoff and budget of the attempts; past the budget the session ends with `ReconnectFailed`. */
+  reconnect?: ReconnectOptions;
+  /** Hears of each reconnection event. */
+  onReconnect?: (event: SsmReconnectEvent) => void;
 }
 
 /** A channel's target with its options, as the channel reads them. */
@@ -67,25 +90,8 @@ export interface SsmSessionEnd {
   closeReason?: string;
 }
 
-/** Why an SSM session could not start; `code` says what failed. */
-export class SsmSessionError extends Error {
-  constructor(
-    readonly code: "ConnectionRefused" | "ConnectionClosed" | "HandshakeFailed" | "Aborted" | "Unsupported",
-    message: string,
-    readonly closeCode?: number,
-  ) {
-    super(message);
-    this.name = "SsmSessionError";
-  }
-}
-
 /** The most stream payload one message carries (the plugin's and the agent's limit). */
 const MAX_PAYLOAD = 1024;
-/**
- * The largest WebSocket message read: stream messages are 120 + 1024 bytes, and the JSON payloads
- * (handshake, channel_closed) a few kilobytes at most.
- */
-export const MAX_FRAME_BYTES = 64 * 1024;
 /** Out-of-order messages kept: how far ahead of the next expected one, and their payload bytes. */
 export const EARLY_MAX_MESSAGES = 1024;
 export const EARLY_MAX_BYTES = 1024 * 1024;
@@ -95,12 +101,11 @@ const LOW_WATER_BYTES = 128 * 1024;
 /** Unacknowledged bytes past which the session ends: only a caller ignoring the pressure gets here. */
 export const UNACKED_MAX_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_RESEND_TIMEOUT_MS = 120_000;
-/** An error body of a refused upgrade is read up to this much. */
-const REFUSAL_BODY_BYTES = 4096;
 const RESEND_TICK_MS = 100;
 const RTO_MIN_MS = 200;
 const RTO_MAX_MS = 1000;
-const CLIENT_VERSION = "1.3.0.0";
+/** A reconnection's reason is cut to this many characters. */
+const REASON_CHARS = 200;
 
 interface Unacked {
   frame: Buffer;
@@ -127,8 +132,12 @@ function asFailure(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** A message type as sent, safe to print: 32 bytes at most, printable ASCII. */
+/** Text safe to print: printable ASCII. */
 const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, "?");
+
+/** Bytes no Session Manager endpoint sends: resuming would only read them again. */
+const isBrokenFraming = (err: Error | undefined) =>
+  err instanceof SessionProtocolError && (err.code === "MalformedFrame" || err.code === "FrameTooLarge");
 
 export class SsmDataChannel {
   private readonly unacked = new Map<number, Unacked>();
@@ -142,7 +151,19 @@ export class SsmDataChannel {
   private rto = RTO_MIN_MS;
   private timer?: NodeJS.Timeout;
   private handshakeTimer?: NodeJS.Timeout;
-  private liveness?: Liveness;
+  /** The connection now: the first, a resumed one, or an attempt at one (none between attempts). */
+  private conn?: SsmConnection;
+  /**
+   * `opening` until HandshakeComplete, `running` while a connection carries, `reconnecting` from
+   * losing one until a new one is heard from.
+   */
+  private phase: "opening" | "running" | "reconnecting" = "opening";
+  private readonly backoff: Backoff;
+  private retryTimer?: NodeJS.Timeout;
+  /** Why the connection (or the last attempt) was lost, as onReconnect reports it. */
+  private lostBecause = "";
+  /** Why the connection was lost, from then until it is resumed. */
+  private outage?: string;
   private pressured = false;
   /** The service sent pause_publication and no start_publication since. */
   private publicationPaused = false;
@@ -160,10 +181,10 @@ export class SsmDataChannel {
   private readonly opened: Promise<SsmHandshake>;
 
   private constructor(
-    private readonly ws: WebSocket,
     private readonly handlers: DataChannelHandlers,
     private readonly session: Session,
   ) {
+    this.backoff = new Backoff(session.reconnect);
     this.closed = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
     this.opened = new Promise((resolve, reject) => (this.opening = { resolve, reject }));
     // Whoever holds the channel hears of a failure through `closed` or `open`; neither may go unhandled.
@@ -172,51 +193,13 @@ export class SsmDataChannel {
     this.handshakeTimer = setTimeout(
       () =>
         this.fail(
-          ws.readyState === WebSocket.CONNECTING
+          this.conn?.connecting
             ? upgradeTimeout()
             : new SessionProtocolError("HandshakeTimeout", `no HandshakeComplete within ${handshakeMs} ms`),
         ),
       handshakeMs,
     );
-    ws.once("unexpected-response", (_req, res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => {
-        body += d.toString("utf8");
-        if (body.length >= REFUSAL_BODY_BYTES) res.destroy();
-      });
-      res.on("close", () => {
-        ws.terminate();
-        this.fail(
-          new SsmSessionError(
-            "ConnectionRefused",
-            `HTTP ${res.statusCode ?? 0}: ${body.slice(0, REFUSAL_BODY_BYTES).trim()}`,
-          ),
-        );
-      });
-    });
-    ws.once("open", () => {
-      const open = {
-        MessageSchemaVersion: "1.0",
-        RequestId: randomUUID(),
-        TokenValue: session.tokenValue,
-        ClientId: randomUUID(),
-        ClientVersion: CLIENT_VERSION,
-      };
-      ws.send(JSON.stringify(open));
-      this.liveness = watchLiveness(ws, session, (err) => this.fail(err));
-    });
-    ws.on("error", (err) => {
-      const failure = socketFailure(err, MAX_FRAME_BYTES);
-      if (failure) this.fail(failure);
-      else if (this.opening) this.fail(new SsmSessionError("ConnectionRefused", err.message));
-      // Otherwise the close that follows says how the session ended.
-    });
-    ws.on("message", (data: RawData) => {
-      // `ws` still hands out what it had read before a pause: it waits here, unacknowledged.
-      if (this.holds.size > 0) this.deferred.push(data);
-      else this.receive(data);
-    });
-    ws.on("close", (code, reason) => this.onClose(code, reason.toString()));
+    this.connect(session);
   }
 
   /** Connects and completes the handshake; resolves with the agent's announcement. */
@@ -227,8 +210,7 @@ export class SsmDataChannel {
   ): Promise<{ channel: SsmDataChannel; handshake: SsmHandshake }> {
     const session: Session = { ...options, streamUrl: target.streamUrl, tokenValue: target.tokenValue };
     if (session.signal?.aborted) throw new SsmSessionError("Aborted", "aborted before connecting");
-    const ws = new WebSocket(session.streamUrl, socketOptions(MAX_FRAME_BYTES, session));
-    const channel = new SsmDataChannel(ws, handlers, session);
+    const channel = new SsmDataChannel(handlers, session);
     const abort = () => {
       channel.fail(new SsmSessionError("Aborted", "aborted"));
     };
@@ -243,7 +225,7 @@ export class SsmDataChannel {
   /** Sends stream data (keystrokes, port bytes), split into messages of at most 1024 bytes. */
   send(payloadType: SsmPayloadType, data: Buffer): void {
     // Ended or ending: nothing would be acknowledged, and the resend timer would never stop.
-    if (!this.settle || this.ws.readyState > WebSocket.OPEN) return;
+    if (!this.settle || this.closedByUs) return;
     for (let i = 0; i < data.length || (i === 0 && data.length === 0); i += MAX_PAYLOAD) {
       const sequence = this.sendSeq++;
       const frame = serialize({
@@ -261,7 +243,8 @@ export class SsmDataChannel {
           new SessionProtocolError("QueueFull", `over ${UNACKED_MAX_BYTES} bytes sent and not acknowledged`),
         );
       }
-      if (!this.publicationPaused) this.transmit(frame);
+      // Between connections it waits in `unacked`: the next connection sends it in order.
+      if (!this.publicationPaused && this.phase !== "reconnecting") this.transmit(frame);
       if (data.length === 0) break;
     }
     this.timer ??= setInterval(() => this.resend(), RESEND_TICK_MS);
@@ -281,9 +264,7 @@ export class SsmDataChannel {
   holdIntake(holder: object): void {
     if (this.holds.has(holder)) return;
     this.holds.add(holder);
-    if (this.holds.size > 1) return;
-    this.ws.pause();
-    this.liveness?.pause();
+    if (this.holds.size === 1) this.conn?.pause();
   }
 
   holding(holder: object): boolean {
@@ -293,19 +274,165 @@ export class SsmDataChannel {
   releaseIntake(holder: object): void {
     if (!this.holds.delete(holder) || this.holds.size > 0) return;
     while (this.deferred.length > 0 && this.holds.size === 0) this.receive(this.deferred.shift()!);
-    if (this.holds.size > 0) return;
-    this.ws.resume();
-    this.liveness?.resume();
+    if (this.holds.size === 0) this.conn?.resume();
   }
 
   /** Closes the connection (the session itself stays until TerminateSession or its end). */
   close(): void {
     this.closedByUs = true;
-    this.ws.close(1000, "client closed");
+    if (this.conn) return this.conn.close(1000, "client closed");
+    // Between two attempts: there is no connection to wait for.
+    this.finish({ closedBy: "connection", output: "", closeCode: 1000, closeReason: "client closed" });
+  }
+
+  /** Opens a connection to `target`; its events count only while it is the channel's connection. */
+  private connect(target: SsmSessionTarget): void {
+    const conn: SsmConnection = new SsmConnection(target.streamUrl, target.tokenValue, this.session, {
+      onOpen: () => {
+        if (conn !== this.conn) return;
+        if (this.holds.size > 0) conn.pause();
+        if (this.phase === "reconnecting") this.resendAll();
+      },
+      onMessage: (data) => {
+        if (conn !== this.conn) return;
+        // `ws` still hands out what it had read before a pause: it waits here, unacknowledged.
+        if (this.holds.size > 0) this.deferred.push(data);
+        else this.receive(data);
+      },
+      onHeard: () => {
+        if (conn === this.conn && this.phase === "reconnecting") this.resumed();
+      },
+      onError: (err) => {
+        if (conn === this.conn) this.onConnectionError(err);
+      },
+      onClose: (code, reason) => {
+        if (conn !== this.conn) return;
+        this.conn = undefined;
+        this.onConnectionClose(code, reason);
+      },
+    });
+    this.conn = conn;
+  }
+
+  private onConnectionError(err: Error & { code?: string }): void {
+    const failure = socketFailure(err, MAX_FRAME_BYTES);
+    if (isBrokenFraming(failure)) return this.fail(failure!);
+    const known =
+      failure ?? (err instanceof SessionProtocolError || err instanceof SsmSessionError ? err : undefined);
+    if (this.phase === "opening")
+      return this.fail(known ?? new SsmSessionError("ConnectionRefused", err.message));
+    if (this.session.resume) {
+      // The close that follows starts (or counts) an attempt; this says why.
+      this.lostBecause = known?.message ?? err.message;
+      if (known && !(known instanceof SsmSessionError)) this.conn?.terminate();
+    } else if (known) {
+      this.fail(known);
+    }
+    // Otherwise the close that follows says how the session ended.
+  }
+
+  private onConnectionClose(code: number, reason: string): void {
+    const why = this.lostBecause || `WebSocket close ${code} ${reason}`.trim();
+    this.lostBecause = "";
+    if (this.phase === "opening") {
+      this.fail(
+        new SsmSessionError(
+          "ConnectionClosed",
+          `the data channel closed before the session started: ${code} ${reason}`.trim(),
+          code,
+        ),
+      );
+    } else if (this.closedByUs) {
+      this.finish({ closedBy: "connection", output: "", closeCode: code, closeReason: reason });
+    } else if (this.session.resume && this.settle) {
+      this.reconnect(why);
+    } else {
+      this.fail(
+        new SessionProtocolError("UnexpectedClose", `WebSocket close ${code} ${reason}`.trim(), code),
+      );
+    }
+  }
+
+  /** The connection is lost (or an attempt failed): try again after a backoff, or give up. */
+  private reconnect(reason: string): void {
+    this.phase = "reconnecting";
+    this.stopTimers();
+    const why = printable(reason).slice(0, REASON_CHARS);
+    this.outage ??= why;
+    const delay = this.backoff.next(Date.now());
+    if (delay === undefined)
+      return this.giveUp(
+        `no connection within ${this.backoff.budgetMs} ms after ${this.backoff.attempt} attempts; last: ${why}`,
+      );
+    this.report({ attempt: this.backoff.attempt, reason: why, outcome: "retrying" });
+    this.retryTimer = setTimeout(() => void this.attempt(), delay);
+  }
+
+  private async attempt(): Promise<void> {
+    this.retryTimer = undefined;
+    let target: SsmSessionTarget;
+    try {
+      target = await this.session.resume!();
+    } catch (err) {
+      if (!this.settle || this.closedByUs) return;
+      const why = `ResumeSession failed: ${err instanceof Error ? err.message : String(err)}`;
+      if (err instanceof SsmSessionError && err.code === "SessionEnded") return this.giveUp(printable(why));
+      return this.reconnect(why);
+    }
+    if (!this.settle || this.closedByUs) return;
+    this.connect(target);
+    // An attempt that is not heard from in time fails like a refused one.
+    const handshakeMs = this.session.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const conn = this.conn!;
+    this.handshakeTimer = setTimeout(
+      () =>
+        conn.cut(
+          conn.connecting
+            ? upgradeTimeout()
+            : new SessionProtocolError("HandshakeTimeout", `no answer within ${handshakeMs} ms`),
+        ),
+      handshakeMs,
+    );
+  }
+
+  private giveUp(why: string): void {
+    this.report({ attempt: this.backoff.attempt, reason: why.slice(0, REASON_CHARS), outcome: "gave-up" });
+    this.fail(new SessionProtocolError("ReconnectFailed", why));
+  }
+
+  /** The new connection carries: what the old one left unacknowledged goes out on it, in order. */
+  private resendAll(): void {
+    // A new connection starts unpaused (the agent forgets its pause_publication).
+    this.publicationPaused = false;
+    const now = Date.now();
+    for (const entry of this.unacked.values()) {
+      entry.since = now;
+      entry.sentAt = now;
+      entry.resent = true;
+      this.transmit(entry.frame);
+    }
+    if (this.unacked.size > 0) this.timer ??= setInterval(() => this.resend(), RESEND_TICK_MS);
+    this.updatePressure();
+  }
+
+  private resumed(): void {
+    clearTimeout(this.handshakeTimer);
+    this.phase = "running";
+    this.report({ attempt: this.backoff.attempt, reason: this.outage ?? "", outcome: "resumed" });
+    this.outage = undefined;
+    this.backoff.reset();
+  }
+
+  private report(event: SsmReconnectEvent): void {
+    try {
+      this.session.onReconnect?.(event);
+    } catch {
+      // A listener's failure is not the session's: it goes on.
+    }
   }
 
   private transmit(frame: Buffer): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+    this.conn?.send(frame);
   }
 
   private receive(data: RawData): void {
@@ -331,7 +458,7 @@ export class SsmDataChannel {
         return this.onAck(readAcknowledge(m));
       case "channel_closed": {
         this.finish({ closedBy: "service", output: readChannelClosed(m) });
-        this.ws.close(1000, "channel closed");
+        this.conn?.close(1000, "channel closed");
         return;
       }
       case "pause_publication":
@@ -378,6 +505,7 @@ export class SsmDataChannel {
             this.announced ? "a second HandshakeComplete" : "HandshakeComplete before HandshakeRequest",
           );
         clearTimeout(this.handshakeTimer);
+        this.phase = "running";
         // What follows waits until the opener holds the channel: its handlers may need it.
         this.holdIntake(this.opening);
         setImmediate((opening: object) => this.releaseIntake(opening), this.opening);
@@ -457,7 +585,8 @@ export class SsmDataChannel {
   }
 
   private resend(): void {
-    if (this.publicationPaused) return;
+    // Between connections nothing can be acknowledged: the next connection resends everything.
+    if (this.publicationPaused || this.phase === "reconnecting") return;
     const now = Date.now();
     const limit = this.session.resendTimeoutMs ?? DEFAULT_RESEND_TIMEOUT_MS;
     const [oldest] = this.unacked.entries();
@@ -497,30 +626,11 @@ export class SsmDataChannel {
     settle.reject(err);
     if (err instanceof SessionProtocolError && /Timeout$/.test(err.code)) {
       // A silent far end would not answer a close either.
-      this.ws.terminate();
-    } else if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) {
+      this.conn?.terminate();
+    } else if (this.conn && !this.conn.ending) {
       const code = err instanceof SessionProtocolError ? (err.code === "FrameTooLarge" ? 1009 : 1002) : 1000;
       this.closedByUs = true;
-      this.ws.close(code, err instanceof SessionProtocolError ? err.code : "client closed");
-    }
-  }
-
-  private onClose(code: number, reason: string): void {
-    this.stopTimers();
-    if (this.opening) {
-      this.fail(
-        new SsmSessionError(
-          "ConnectionClosed",
-          `the data channel closed before the session started: ${code} ${reason}`.trim(),
-          code,
-        ),
-      );
-    } else if (this.closedByUs) {
-      this.finish({ closedBy: "connection", output: "", closeCode: code, closeReason: reason });
-    } else {
-      this.fail(
-        new SessionProtocolError("UnexpectedClose", `WebSocket close ${code} ${reason}`.trim(), code),
-      );
+      this.conn.close(code, err instanceof SessionProtocolError ? err.code : "client closed");
     }
   }
 
@@ -528,7 +638,8 @@ export class SsmDataChannel {
     clearInterval(this.timer);
     this.timer = undefined;
     clearTimeout(this.handshakeTimer);
-    this.liveness?.stop();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   private finish(end: SsmSessionEnd): void {

@@ -1,5 +1,5 @@
 /** The AWS Session Manager client: shells, commands and port forwarding over a session's StreamUrl. */
-export { openShell, runCommand, forwardPort } from "./session";
+export { openShell, runCommand, forwardPort, forwardSockets } from "./session";
 export type {
   SsmShell,
   SsmShellOptions,
@@ -7,7 +7,16 @@ export type {
   SsmCommandOptions,
   SsmForward,
   SsmForwardOptions,
+  SsmSocketForward,
 } from "./session";
-export { SsmSessionError } from "./dataChannel";
-export type { SsmSessionTarget, SsmSessionOptions, SsmHandshake, SsmSessionEnd } from "./dataChannel";
+export { SsmSessionError } from "./errors";
+export { resumeWith } from "./resume";
+export type {
+  SsmSessionTarget,
+  SsmSessionOptions,
+  SsmHandshake,
+  SsmSessionEnd,
+  SsmReconnectEvent,
+} from "./dataChannel";
+export type { ReconnectOptions } from "./backoff";
 export { SessionProtocolError, isSessionProtocolError, type SessionProtocolCode } from "../protocolError";

@@ -2,10 +2,12 @@
  * The package's SSM client against the local cloud: the same cases the official plugin passes
  * (emulator/dataplane/ssm/plugin.test.ts), through our own codec, smux and data channel.
  */
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { PassThrough } from "node:stream";
 import { TerminateSessionCommand } from "@aws-sdk/client-ssm";
 import { roundTrip, startSsmTestCloud, type SsmTestCloud } from "../../emulator/dataplane/ssm/testing/cloud";
 import { SsmSessionError, forwardPort, openShell, runCommand } from ".";
+import { forwardSockets } from "./session";
 
 let t: SsmTestCloud;
 
@@ -72,6 +74,47 @@ describe("the SSM client against the local cloud", () => {
     await roundTrip(fwd.port, 5000);
     expect((await fwd.close()).closedBy).toBe("service");
     expect(await t.status(s.SessionId)).toBe("Terminated");
+  });
+
+  it("carries connections the caller accepted, without a listener of its own; refuses them once the session ended", async () => {
+    const s = await t.start({
+      DocumentName: "AWS-StartPortForwardingSession",
+      Parameters: { portNumber: [String(t.echoPort)] },
+    });
+    const fwd = await forwardSockets({ streamUrl: s.StreamUrl, tokenValue: s.TokenValue });
+    expect(fwd).not.toHaveProperty("port");
+    // The caller's listener pauses what it accepts; the forward starts the flow.
+    const handed: Socket[] = [];
+    const refused: Socket[] = [];
+    const listener = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
+      if (fwd.accept(socket)) handed.push(socket);
+      else refused.push(socket);
+    });
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    const port = (listener.address() as AddressInfo).port;
+    try {
+      await Promise.all(Array.from({ length: 5 }, (_, i) => roundTrip(port, 20_000 + i * 977)));
+      expect(handed).toHaveLength(5);
+      await t.ssm.send(new TerminateSessionCommand({ SessionId: s.SessionId }));
+      expect((await fwd.done).closedBy).toBe("service");
+      // Ended: a connection handed over now is left to the caller, untouched.
+      const late = connect({ host: "127.0.0.1", port });
+      late.on("error", () => undefined);
+      await new Promise((r) => listener.once("connection", () => setImmediate(r)));
+      expect(refused).toHaveLength(1);
+      expect(refused[0].destroyed).toBe(false);
+      refused[0].destroy();
+    } finally {
+      listener.close();
+    }
+    // The process goes on: a fresh session forwards as before.
+    const next = await t.start({
+      DocumentName: "AWS-StartPortForwardingSession",
+      Parameters: { portNumber: [String(t.echoPort)] },
+    });
+    const again = await forwardPort({ streamUrl: next.StreamUrl, tokenValue: next.TokenValue });
+    await roundTrip(again.port, 4096);
+    expect((await again.close()).closedBy).toBe("service");
   });
 
   it("reports a refused connection with the local cloud's reason", async () => {

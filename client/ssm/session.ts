@@ -118,16 +118,27 @@ export async function runCommand(
 
 export type SsmForwardOptions = ForwardOptions & SsmSessionOptions;
 
-export interface SsmForward {
-  /** The local port that forwards (the one asked for, or the one the system picked). */
-  port: number;
+export interface SsmSocketForward {
   handshake: SsmHandshake;
   /** Resolves when the session ends; rejects with a SessionProtocolError as the shell's `done` does. */
   done: Promise<SsmSessionEnd>;
   /**
-   * Stops listening, ends the connections and asks the agent to end the session. Never rejects:
-   * a session that had already failed resolves with how its connection closed (`done` says why).
+   * Carries a connection the caller accepted (on a listener of its own) as a smux stream of its
+   * own; from here the forward owns the socket and destroys it when the session ends. False, with
+   * the socket untouched, once the session has ended: the caller may hand it to another.
    */
+  accept(socket: Socket): boolean;
+  /**
+   * Ends the connections and asks the agent to end the session. Never rejects: a session that had
+   * already failed resolves with how its connection closed (`done` says why).
+   */
+  close(): Promise<SsmSessionEnd>;
+}
+
+export interface SsmForward extends SsmSocketForward {
+  /** The local port that forwards (the one asked for, or the one the system picked). */
+  port: number;
+  /** Stops listening, then closes as `SsmSocketForward.close` does. */
   close(): Promise<SsmSessionEnd>;
 }
 
@@ -135,21 +146,24 @@ export interface SsmForward {
 const MUX_AFTER = [3, 0, 196, 0];
 
 /**
- * Listens on `host:localPort` (default 127.0.0.1, a free port) and carries every TCP connection as
- * its own smux stream over the one session (AWS-StartPortForwardingSession*).
+ * A port-forwarding session (AWS-StartPortForwardingSession*) that carries the TCP connections it
+ * is handed, each as its own smux stream, without a listener of its own.
  */
-export async function forwardPort(
+export async function forwardSockets(
   target: SsmSessionTarget,
-  options: SsmForwardOptions = {},
-): Promise<SsmForward> {
+  options: SsmSessionOptions = {},
+): Promise<SsmSocketForward> {
   const sockets = new Set<Socket>();
   // The multiplexer needs the channel, and the channel's handler needs the multiplexer.
-  const holder: { mux?: MuxClient } = {};
+  const holder: { mux?: MuxClient; pressured?: boolean } = {};
   const { channel, handshake } = await SsmDataChannel.open(target, options, {
     onMessage: (type, payload) => {
       if (type === SsmPayloadType.Output) holder.mux?.receive(payload);
     },
-    onPressure: (paused) => sockets.forEach((s) => (paused ? s.pause() : s.resume())),
+    onPressure: (paused) => {
+      holder.pressured = paused;
+      sockets.forEach((s) => (paused ? s.pause() : s.resume()));
+    },
   });
   const props = (handshake.properties ?? {}) as { type?: string };
   if (handshake.sessionType !== "Port" || props.type !== "LocalPortForwarding") {
@@ -171,8 +185,10 @@ export async function forwardPort(
     (why) => channel.fail(new SessionProtocolError("MalformedFrame", why)),
   );
   holder.mux = muxClient;
+  let ended = false;
 
-  const server = createServer((socket) => {
+  const accept = (socket: Socket): boolean => {
+    if (ended) return false;
     sockets.add(socket);
     const stream = muxClient.open();
     // One slow local reader holds the whole session, as in the official plugin: smux v1 has no
@@ -187,31 +203,61 @@ export async function forwardPort(
       channel.releaseIntake(socket);
       stream.end();
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => {
-      channel.close(); // nothing will use this session's connection
-      reject(err);
-    });
-    server.listen(options.localPort ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const done = settled(channel, () => {
-    server.close();
+    // A connection accepted while the session is pressed waits with the others; one handed over
+    // paused (a listener's pauseOnConnect) starts flowing here.
+    if (holder.pressured) socket.pause();
+    else socket.resume();
+    return true;
+  };
+  const endConnections = () => {
+    ended = true;
     for (const s of sockets) s.destroy();
-  });
+  };
+  const done = settled(channel, endConnections);
   return {
-    port: (server.address() as AddressInfo).port,
     handshake,
     done,
+    accept,
     close: async () => {
-      server.close();
-      for (const s of sockets) s.destroy();
+      endConnections();
       channel.sendFlag(SsmFlag.TerminateSession);
       return done.catch((err: Error): SsmSessionEnd => ({
         closedBy: "connection",
         output: "",
         closeCode: err instanceof SessionProtocolError ? err.closeCode : undefined,
       }));
+    },
+  };
+}
+
+/**
+ * Listens on `host:localPort` (default 127.0.0.1, a free port) and carries every TCP connection as
+ * its own smux stream over the one session (AWS-StartPortForwardingSession*).
+ */
+export async function forwardPort(
+  target: SsmSessionTarget,
+  options: SsmForwardOptions = {},
+): Promise<SsmForward> {
+  const forward = await forwardSockets(target, options);
+  const server = createServer((socket) => {
+    if (!forward.accept(socket)) socket.destroy();
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.localPort ?? 0, options.host ?? "127.0.0.1", () => resolve());
+    });
+  } catch (err) {
+    await forward.close(); // nothing will use this session
+    throw err;
+  }
+  void forward.done.finally(() => server.close()).catch(() => undefined);
+  return {
+    ...forward,
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      server.close();
+      return forward.close();
     },
   };
 }

@@ -27,7 +27,13 @@ export interface MuxStream {
 
 export class MuxClient {
   private nextId = 1;
-  private pending: Buffer = Buffer.alloc(0);
+  /** The frame being read: its header so far, then the parts of its data (views of what arrived). */
+  private readonly header = Buffer.alloc(HEADER_BYTES);
+  private headerHave = 0;
+  private parts: Buffer[] = [];
+  /** Data bytes the current frame still needs; -1 while its header is incomplete. */
+  private need = -1;
+  private broken = false;
   private readonly streams = new Map<
     number,
     { stream: MuxStream; localEnded: boolean; remoteEnded: boolean }
@@ -69,37 +75,60 @@ export class MuxClient {
     return stream;
   }
 
-  /** Bytes the agent sent on the session. */
+  /**
+   * Bytes the agent sent on the session. A frame's data usually spans several messages: its
+   * parts are kept as they are and joined once, when the frame is whole.
+   */
   receive(bytes: Buffer): void {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, bytes]) : bytes;
     let at = 0;
-    while (this.pending.length - at >= HEADER_BYTES) {
-      const version = this.pending[at];
-      const command = this.pending[at + 1];
-      const length = this.pending.readUInt16LE(at + 2);
-      const id = this.pending.readUInt32LE(at + 4);
-      if (version !== 1) {
-        this.pending = Buffer.alloc(0);
-        return this.onError(`smux frame of version ${version}, expected 1`);
+    while (at < bytes.length && !this.broken) {
+      if (this.need < 0) {
+        const take = Math.min(HEADER_BYTES - this.headerHave, bytes.length - at);
+        bytes.copy(this.header, this.headerHave, at, at + take);
+        this.headerHave += take;
+        at += take;
+        if (this.headerHave === HEADER_BYTES) this.startFrame();
+      } else {
+        const part = bytes.subarray(at, at + this.need);
+        this.parts.push(part);
+        this.need -= part.length;
+        at += part.length;
       }
-      if (this.pending.length - at < HEADER_BYTES + length) break;
-      const data = this.pending.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length);
-      at += HEADER_BYTES + length;
-      const state = this.streams.get(id);
-      if (command === Command.Push) {
-        if (state && !state.remoteEnded && data.length) state.stream.onData(Buffer.from(data));
-      } else if (command === Command.Fin) {
-        if (state && !state.remoteEnded) {
-          state.remoteEnded = true;
-          state.stream.onEnd();
-          this.forgetIfDone(id);
-        }
-      } else if (command !== Command.Nop && command !== Command.Syn) {
-        this.pending = Buffer.alloc(0);
-        return this.onError(`smux command ${command} is not part of version 1`);
+      if (this.need === 0) this.endFrame();
+    }
+  }
+
+  private startFrame(): void {
+    const version = this.header[0];
+    if (version !== 1) return this.fail(`smux frame of version ${version}, expected 1`);
+    const command = this.header[1];
+    if (command > Command.Nop) return this.fail(`smux command ${command} is not part of version 1`);
+    this.need = this.header.readUInt16LE(2);
+  }
+
+  private endFrame(): void {
+    const command = this.header[1] as Command;
+    const id = this.header.readUInt32LE(4);
+    const data = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+    this.parts = [];
+    this.headerHave = 0;
+    this.need = -1;
+    const state = this.streams.get(id);
+    if (command === Command.Push) {
+      if (state && !state.remoteEnded && data.length) state.stream.onData(data);
+    } else if (command === Command.Fin) {
+      if (state && !state.remoteEnded) {
+        state.remoteEnded = true;
+        state.stream.onEnd();
+        this.forgetIfDone(id);
       }
     }
-    this.pending = this.pending.subarray(at);
+  }
+
+  private fail(message: string): void {
+    this.broken = true;
+    this.parts = [];
+    this.onError(message);
   }
 
   get size(): number {
@@ -112,7 +141,7 @@ export class MuxClient {
   }
 
   private emit(command: Command, id: number, data: Buffer = Buffer.alloc(0)): void {
-    const frame = Buffer.alloc(HEADER_BYTES + data.length);
+    const frame = Buffer.allocUnsafe(HEADER_BYTES + data.length);
     frame[0] = 1;
     frame[1] = command;
     frame.writeUInt16LE(data.length, 2);

@@ -3,6 +3,8 @@
  *   const admin = new AdminClient(cloud); // or the start line's {url, adminToken}
  *   await admin.addFault({ action: "StartTerminalSession", kind: "throttle", count: 1 });
  */
+import type { DataPlaneFault, DataPlaneFaultInput } from "../dataplane/faults";
+import type { DataPlaneSettingsInput, DataPlaneSettingsView } from "../dataplane/settings";
 import type { StateStatus } from "../persistence/store";
 import type { FaultRule, FaultRuleInput } from "./faults";
 import type { InventoryChange } from "./inventory";
@@ -76,6 +78,27 @@ export class AdminClient {
 
   async clearFaults(): Promise<void> {
     await this.call("DELETE", "faults");
+  }
+
+  dataPlaneFaults(): Promise<DataPlaneFault[]> {
+    return this.call("GET", "dataplane/faults");
+  }
+
+  /** A drop `at: "now"` is done when this resolves (`applied`: connections dropped). */
+  addDataPlaneFault(rule: DataPlaneFaultInput): Promise<DataPlaneFault> {
+    return this.call("POST", "dataplane/faults", rule);
+  }
+
+  async clearDataPlaneFaults(): Promise<void> {
+    await this.call("DELETE", "dataplane/faults");
+  }
+
+  dataPlaneSettings(): Promise<DataPlaneSettingsView> {
+    return this.call("GET", "dataplane/settings");
+  }
+
+  setDataPlaneSettings(change: DataPlaneSettingsInput): Promise<DataPlaneSettingsView> {
+    return this.call("POST", "dataplane/settings", change);
   }
 
   inventory(): Promise<Record<string, unknown>> {

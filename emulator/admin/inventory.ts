@@ -87,6 +87,7 @@ export function inventoryView(config: LocalCloudConfig) {
       accessKeyId: c.accessKeyId,
       accessKeySecret: "***",
       ...(c.securityToken !== undefined ? { securityToken: "***" } : {}),
+      ...(c.expiresAt !== undefined ? { expiresAt: c.expiresAt } : {}),
       ...(c.accountId !== undefined ? { accountId: c.accountId } : {}),
       ...(c.deny !== undefined ? { deny: c.deny } : {}),
     })),

@@ -8,6 +8,14 @@
  *   GET    /_admin/faults      active fault rules
  *   POST   /_admin/faults      add a rule {service?, action, kind, probability?, count?, latencyMs?} -> the rule
  *   DELETE /_admin/faults      remove every rule
+ *   GET    /_admin/dataplane/faults    active data-plane fault rules
+ *   POST   /_admin/dataplane/faults    add a rule (emulator/dataplane/faults.ts) -> the rule {id, applied, ...}:
+ *            {plane: "ssm"|"ecs", sessionId?, kind: "drop", at: "now" | everyMs | afterBytes, count?}
+ *            {plane: "ssm", sessionId?, kind: "delayFrames", delayMs, direction?, probability?, count?}
+ *            {plane: "ssm", sessionId?, kind: "dropFrames", direction?, probability? | everyNth?, count?}
+ *   DELETE /_admin/dataplane/faults    remove every data-plane rule
+ *   GET    /_admin/dataplane/settings  {ssm: {idleTimeoutMs, periodicCloseMs?}, ecs: {...}}
+ *   POST   /_admin/dataplane/settings  change some of them (periodicCloseMs: null turns it off) -> all of them
  *   GET    /_admin/inventory   credentials (masked), ECS instances, SSM targets, DAS instances
  *   POST   /_admin/inventory   upsert/remove items (see inventory.ts) -> the new inventory
  *   GET    /_admin/health      {ok: true, state?: {file, savedAt?, lastError?}} (state: with a state dir)
@@ -16,6 +24,8 @@ import { ZodError } from "zod";
 import type { LocalCloudConfig } from "../config";
 import type { Service } from "../services/types";
 import type { StateStatus } from "../persistence/store";
+import type { DataPlaneFaults } from "../dataplane/faults";
+import type { DataPlaneSettings } from "../dataplane/settings";
 import type { FaultInjector } from "./faults";
 import { applyInventoryChange, inventoryView, type AppliedInventoryChange } from "./inventory";
 import type { RequestLog } from "./requestLog";
@@ -27,6 +37,8 @@ export interface AdminDeps {
   services: Service[];
   requestLog: RequestLog;
   faults: FaultInjector;
+  dataPlaneFaults: DataPlaneFaults;
+  dataPlaneSettings: DataPlaneSettings;
   /** How the state dir's writes go; undefined without a state dir. */
   stateStatus?(): StateStatus | undefined;
   /** Told of every inventory change applied (the state dir keeps them). */
@@ -66,6 +78,17 @@ export function handleAdmin(deps: AdminDeps, method: string, path: string, body:
       case "DELETE /_admin/faults":
         deps.faults.clear();
         return { status: 204, body: null };
+      case "GET /_admin/dataplane/faults":
+        return { status: 200, body: deps.dataPlaneFaults.list() };
+      case "POST /_admin/dataplane/faults":
+        return { status: 201, body: deps.dataPlaneFaults.add(parseJson(body)) };
+      case "DELETE /_admin/dataplane/faults":
+        deps.dataPlaneFaults.clear();
+        return { status: 204, body: null };
+      case "GET /_admin/dataplane/settings":
+        return { status: 200, body: deps.dataPlaneSettings.view() };
+      case "POST /_admin/dataplane/settings":
+        return { status: 200, body: deps.dataPlaneSettings.update(parseJson(body)) };
       case "GET /_admin/inventory":
         return { status: 200, body: inventoryView(deps.config) };
       case "POST /_admin/inventory":

@@ -3,8 +3,14 @@
  * (`bufferedAmount`: the socket's queue and ws's own) pass a high-water mark, whoever produces
  * them is told to pause; once they fall to the low-water mark, to resume. The send callbacks
  * (run as the socket hands the frames to the kernel) are where the level is looked at again.
+ *
+ * Every message stays its own WebSocket message; what one tick sends (the acknowledgements of
+ * everything one read brought, a burst of output) leaves in one write to the kernel: the socket
+ * is corked at the first send of a tick and uncorked after it.
  */
+import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
+import { batchedPerTick } from "./tickWrites";
 
 export interface WaterMarks {
   /** Bytes queued towards the peer above which producers pause. */
@@ -23,12 +29,18 @@ export interface OutflowEvents {
 
 export class WebSocketOutflow {
   private full = false;
+  /** Corks the connection under the WebSocket for the tick (ws keeps it as `_socket`, and offers no cork). */
+  private readonly batch: () => void;
+  private readonly sent = () => this.check();
 
   constructor(
     private readonly ws: WebSocket,
     private readonly marks: WaterMarks,
     private readonly events: OutflowEvents,
-  ) {}
+  ) {
+    const socket = (ws as unknown as { _socket?: Duplex })._socket;
+    this.batch = socket ? batchedPerTick(socket) : () => undefined;
+  }
 
   /** True while the peer is behind: producers should hold what they have not read yet. */
   get congested(): boolean {
@@ -37,7 +49,10 @@ export class WebSocketOutflow {
 
   send(frame: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(frame, { binary: true }, () => this.check());
+    this.batch();
+    // Only a queue past the low mark can be full, or drain from full: below it no callback is needed.
+    const watched = this.full || this.ws.bufferedAmount > this.marks.low;
+    this.ws.send(frame, { binary: true }, watched ? this.sent : undefined);
     if (!this.full && this.ws.bufferedAmount > this.marks.high) {
       this.full = true;
       this.events.onFull();

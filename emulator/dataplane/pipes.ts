@@ -14,6 +14,7 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PtySizer, type TerminalSize } from "./ptySize";
+import { batchedPerTick } from "./tickWrites";
 import type { ChannelMode } from "./types";
 
 export interface PipeEvents {
@@ -114,9 +115,12 @@ class ProcessPipe implements Pipe {
 class PortPipe implements Pipe {
   private readonly socket: Socket;
   private connected = false;
+  /** What one tick writes (the frames of one read of the session) goes out in one system call. */
+  private readonly batch: () => void;
 
   constructor(port: number, events: PipeEvents) {
     this.socket = connect({ host: "127.0.0.1", port });
+    this.batch = batchedPerTick(this.socket);
     this.socket.on("connect", () => {
       this.connected = true;
       events.onReady();
@@ -132,7 +136,9 @@ class PortPipe implements Pipe {
   }
 
   write(chunk: Buffer): boolean {
-    return this.socket.writable ? this.socket.write(chunk) : true;
+    if (!this.socket.writable) return true;
+    this.batch();
+    return this.socket.write(chunk);
   }
 
   endInput(): void {

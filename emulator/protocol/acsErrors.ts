@@ -41,6 +41,8 @@ export const acsErrors = {
       "InvalidSecurityToken.MismatchWithAccessKey",
       "Specified SecurityToken mismatch with the AccessKey.",
     ),
+  securityTokenExpired: () =>
+    new ApiError(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."),
   securityTokenMalformed: () =>
     new ApiError(400, "InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed."),
   timestampFormat: () =>

@@ -9,7 +9,7 @@
  * version, action. Differences from the real gateway: only ACS3-HMAC-SHA256 is accepted (no V2
  * `Signature` query parameter, no SM3/RSA), and there is no RAM policy evaluation.
  */
-import type { Credential } from "../config";
+import { credentialExpired, type Credential } from "../config";
 import { ApiError } from "./apiError";
 import {
   ACS3_ALGORITHM,
@@ -82,7 +82,7 @@ function checkDate(value: string, nowMs: number): void {
   if (Math.abs(t - nowMs) > MAX_CLOCK_SKEW_MS) throw acsErrors.timestampExpired();
 }
 
-function checkSecurityToken(req: RawRequest, cred: Credential, auth: ParsedAuthorization): void {
+function checkSecurityToken(req: RawRequest, cred: Credential, auth: ParsedAuthorization, now: Date): void {
   const token = header(req, "x-acs-security-token");
   if (cred.securityToken === undefined) {
     // A token sent with a long-term key cannot be resolved by the gateway.
@@ -93,6 +93,7 @@ function checkSecurityToken(req: RawRequest, cred: Credential, auth: ParsedAutho
   if (!secretsEqual(token, cred.securityToken)) throw acsErrors.securityTokenMismatch();
   const akHeader = header(req, "x-acs-accesskey-id");
   if (akHeader !== undefined && akHeader !== auth.accessKeyId) throw acsErrors.securityTokenMismatch();
+  if (credentialExpired(cred, now)) throw acsErrors.securityTokenExpired();
 }
 
 /** Authenticates the request; returns the caller's credential. */
@@ -129,7 +130,7 @@ function authenticate(
 
   const cred = env.credentials().find((c) => c.accessKeyId === auth.accessKeyId);
   if (!cred) throw acsErrors.accessKeyNotFound();
-  checkSecurityToken(req, cred, auth);
+  checkSecurityToken(req, cred, auth, (env.credentialClock ?? env.clock).now());
 
   if (sha256Hex(req.body) !== contentHash.toLowerCase()) {
     throw acsErrors.signatureDoesNotMatch("The x-acs-content-sha256 header does not match the request body.");

@@ -102,6 +102,7 @@ export const awsJsonProtocol: WireProtocol = {
       credentials: env.credentials(),
       service: service.name,
       now: env.clock.now(),
+      credentialsNow: (env.credentialClock ?? env.clock).now(),
       // It picks the operation: unsigned, a captured request could be replayed as another call.
       signedHeadersRequired: ["x-amz-target"],
     });

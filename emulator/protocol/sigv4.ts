@@ -21,7 +21,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { Credential } from "../config";
+import { credentialExpired, type Credential } from "../config";
 import { secretsEqual } from "../security/secretsEqual";
 import { ApiError } from "./apiError";
 
@@ -45,6 +45,8 @@ export interface VerifyOptions {
   service: string;
   /** The server's time, to reject stale or future-dated signatures. */
   now: Date;
+  /** The time an STS key's `expiresAt` is judged by (the service clock); default `now`. */
+  credentialsNow?: Date;
   /** Headers the protocol reads that the signature must cover, beyond `host` and `x-amz-date`. */
   signedHeadersRequired?: readonly string[];
 }
@@ -71,6 +73,7 @@ interface AuthorizationHeader {
 // Message texts as AWS JSON services send them (checked against published error samples).
 const MSG_MISSING_TOKEN = "Request is missing Authentication Token";
 const MSG_BAD_TOKEN = "The security token included in the request is invalid.";
+const MSG_EXPIRED_TOKEN = "The security token included in the request is expired";
 const MSG_SIGNATURE_MISMATCH =
   "The request signature we calculated does not match the signature you provided. " +
   "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
@@ -79,6 +82,7 @@ const missingToken = () => new ApiError(400, "MissingAuthenticationTokenExceptio
 const incomplete = (message: string) => new ApiError(400, "IncompleteSignatureException", message);
 const invalidSignature = (message: string) => new ApiError(400, "InvalidSignatureException", message);
 const unrecognizedClient = () => new ApiError(400, "UnrecognizedClientException", MSG_BAD_TOKEN);
+const expiredToken = () => new ApiError(400, "ExpiredTokenException", MSG_EXPIRED_TOKEN);
 /** AWS's wording for an unsigned Host, applied to every header that must be signed. */
 const unsigned = (quoted: string) =>
   invalidSignature(`${quoted} must be a 'SignedHeader' in the AWS Authorization.`);
@@ -121,6 +125,7 @@ export function verifySigV4(req: SignedRequest, opts: VerifyOptions): VerifiedCa
       ? token === undefined
       : token !== undefined && secretsEqual(token, expectedToken);
   if (!tokenMatches) throw unrecognizedClient();
+  if (credentialExpired(credential, opts.credentialsNow ?? opts.now)) throw expiredToken();
 
   checkFreshness(amzDate, signedAt, opts.now);
   checkScope(auth, amzDate, opts.service);

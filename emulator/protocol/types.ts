@@ -32,7 +32,10 @@ export interface ProtocolEnv {
   /** Read on every request: the admin API may add keys at run time. */
   credentials(): Credential[];
   services: Service[];
+  /** Signature freshness (the real time: clients sign with it). */
   clock: Clock;
+  /** When STS keys expire, judged by the service clock (tests move it); default `clock`. */
+  credentialClock?: Clock;
 }
 
 /**

@@ -70,6 +70,21 @@ export async function callRpc(
   return (await client.callApi(params, request, new $dara.RuntimeOptions({}))) as AcsResponse;
 }
 
+/** A session's connections as DescribeTerminalSessions reports them: `Status` or `Status/ClosedReason`. */
+export async function connectionStatuses(
+  client: OpenApi,
+  region: string,
+  sessionId: string,
+): Promise<string[]> {
+  const r = await callRpc(client, "DescribeTerminalSessions", { RegionId: region, SessionId: sessionId });
+  const [s] = (
+    r.body.Sessions as {
+      Session: Array<{ Connections: { Connection: Array<{ Status: string; ClosedReason?: string }> } }>;
+    }
+  ).Session;
+  return s.Connections.Connection.map((c) => (c.ClosedReason ? `${c.Status}/${c.ClosedReason}` : c.Status));
+}
+
 /** The error fields tests check; openapi-core throws ClientError / ServerError / ThrottlingError. */
 export interface AcsErrorShape {
   name: string;

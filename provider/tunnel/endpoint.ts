@@ -11,8 +11,11 @@ export interface TunnelAddress {
   port: number;
 }
 
-/** The lifecycle, reporting what `endpoint` says (it throws when the provider holds no tunnel). */
-export function tunnelEndpointLifecycle(endpoint: () => TunnelAddress): Lifecycle {
+/**
+ * The lifecycle, reporting what `endpoint` says: it waits for the tunnel's first session, and
+ * throws when the provider holds no tunnel or that session could not start.
+ */
+export function tunnelEndpointLifecycle(endpoint: () => Promise<TunnelAddress>): Lifecycle {
   return {
     configure() {},
     async check() {
@@ -22,13 +25,13 @@ export function tunnelEndpointLifecycle(endpoint: () => TunnelAddress): Lifecycl
       return { changes: false };
     },
     async create() {
-      return { id: "endpoint", outs: { ...endpoint() } };
+      return { id: "endpoint", outs: { ...(await endpoint()) } };
     },
     async read(id) {
-      return { id, props: { ...endpoint() } };
+      return { id, props: { ...(await endpoint()) } };
     },
     async update() {
-      return { outs: { ...endpoint() } };
+      return { outs: { ...(await endpoint()) } };
     },
     async delete() {},
   };

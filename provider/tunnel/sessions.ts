@@ -1,28 +1,24 @@
 /**
- * The sessions behind a tunnel, started and ended by the very lifecycles of `aws.SsmSession` and
- * `alicloud.TerminalSession` (validation, retries, error messages and idempotency are theirs),
- * and the local forwarder of the package's client on top of each.
+ * What the sessions behind a tunnel share, whichever cloud's: the ledger every start goes
+ * through, the `Reason` that names an SSM tunnel's sessions, and the ending of a session a
+ * journal record points to. A session is validated by the `aws.SsmSession` /
+ * `alicloud.TerminalSession` lifecycle's check and ended by its delete (an ended or unknown
+ * session counts as done); it is started by the cloud call itself, because the lifecycle's
+ * create also reads the session back, a round trip a tunnel does not need.
  *
  * Every start is journaled before its call (see journal.ts) and completed with the session's id
  * as soon as the cloud gives it; when any later step fails, that session is ended before the
- * error goes on. A session that fails while the tunnel is open (ended from the cloud's side, a far
- * end that breaks the protocol) is logged in one line and replaced for new connections.
+ * error goes on.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import * as ecs from "../../client/ecs";
-import * as ssm from "../../client/ssm";
 import { alicloudClientFor, startTerminalSession, WEBSOCKET_URL_TTL_MS } from "../clients/alicloud";
 import { listSsmSessions, ssmClientFor } from "../clients/aws";
 import type { ProviderSettings } from "../config";
-import { hasErrorCode, isErrorNamed, type ResourceInitError } from "../errors/base";
+import { hasErrorCode } from "../errors/base";
 import { redactSecrets } from "../errors/redact";
 import type { Lifecycle } from "../lifecycle";
 import { ssmSessionLifecycle } from "../resources/ssmSession/lifecycle";
 import { terminalSessionLifecycle } from "../resources/terminalSession/lifecycle";
 import { classify } from "../retry";
-import { TUNNEL_HOST } from "../../sdk/contract/tunnel";
-import type { TunnelSpec } from "./schema";
 import type { AlicloudIntent, AwsIntent, JournalRecord, SessionIntent } from "./journal";
 
 /** A session a tunnel started. */
@@ -43,24 +39,51 @@ export interface TrackedStart {
   forget(): void;
 }
 
+/**
+ * What happened to a tunnel's sessions while it was open: a dropped connection resumed (SSM), a
+ * session that ended replaced by a fresh one, a session started afresh as its URL aged (ECS).
+ */
+export type TunnelEvent = "resume" | "replacement" | "renewal";
+
+/** How much a tunnel's line matters: a warning when something failed or a session was lost. */
+export type LogSeverity = "info" | "warning";
+
 /** What a tunnel's sessions report to. */
 export interface SessionLedger {
   /** Journals what finds a session, before the call that may create it. */
   intend(intent: SessionIntent): TrackedStart;
   /** One line for the engine, without secrets. */
-  log(message: string): void;
+  log(message: string, severity?: LogSeverity): void;
+  /**
+   * Counts an event and logs its one line with the counts so far: the tunnel's last line, logged
+   * as the engine stops the plugin, may never be shown, so every event line carries them too.
+   */
+  event(kind: TunnelEvent, message: string, severity?: LogSeverity): void;
 }
 
 /** The local listener of a tunnel. */
 export interface Forwarder {
+  /**
+   * The first session started: connections made before wait for it. Rejects with why it could
+   * not start (each later connection tries again).
+   */
+  ready: Promise<void>;
   /** Stops listening and closes the connections (the sessions themselves are ended by the ledger). */
   stop(): Promise<void>;
 }
 
 /** What a tunnel needs of a cloud. */
 export interface TunnelSessions {
-  /** Starts a session and listens on the tunnel's local port; every start goes through `ledger`. */
+  /**
+   * Listens on the tunnel's local port and starts a session, resolving once it listens (the
+   * session may still be starting: see `ready`); every start goes through `ledger`.
+   */
   open(ledger: SessionLedger): Promise<Forwarder>;
+  /**
+   * After `open`: ends the sessions an earlier run of this tunnel left, found from the cloud's
+   * own records (the journal may be on a machine that is gone), except those `ours` claims.
+   */
+  endLeftovers(ledger: SessionLedger, ours: (sessionId: string) => boolean): Promise<void>;
 }
 
 /**
@@ -75,6 +98,14 @@ export function tunnelReason(urn: string, marker?: string): string {
   return `pulumi-sessions tunnel ${project}/${stack}/${name}`.slice(0, 256 - tail.length) + tail;
 }
 
+/** How long a start's marker is (hex digits). */
+export const MARKER_LENGTH = 12;
+
+/** What every marked `Reason` of this tunnel starts with (`... #`), to find its sessions by. */
+export function tunnelReasonPrefix(urn: string): string {
+  return tunnelReason(urn, "0".repeat(MARKER_LENGTH)).slice(0, -MARKER_LENGTH);
+}
+
 /** An error's message as one line without secrets, for the engine's log. */
 export function logLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
@@ -82,7 +113,7 @@ export function logLine(err: unknown): string {
 }
 
 /** A lifecycle's check, throwing its failures as one message naming each field. */
-async function checked(lifecycle: Lifecycle, inputs: Record<string, unknown>, field: string) {
+export async function checked(lifecycle: Lifecycle, inputs: Record<string, unknown>, field: string) {
   const result = await lifecycle.check({}, inputs);
   const failures = result.failures ?? [];
   if (failures.length > 0) throw new Error(`${field}: ${failures.map((f) => f.reason).join("; ")}`);
@@ -102,10 +133,9 @@ function refused(err: unknown): boolean {
 
 /**
  * Runs the steps of one start under a journal record: whatever step fails, the session (if the
- * start made one) is ended before the error goes on. A lifecycle whose Describe failed after the
- * start throws a ResourceInitError that names the session.
+ * start made one) is ended before the error goes on.
  */
-async function journaled<T>(
+export async function journaled<T>(
   ledger: SessionLedger,
   intent: SessionIntent,
   steps: (start: TrackedStart) => Promise<T>,
@@ -114,34 +144,25 @@ async function journaled<T>(
   try {
     return await steps(start);
   } catch (err) {
-    const partial = isErrorNamed(err, "ResourceInitError") ? (err as ResourceInitError) : undefined;
-    if (partial) start.started(partial.id);
     if (start.sessionId === undefined && refused(err)) {
       start.forget();
       throw err;
     }
-    const ended = await start.end().then(
-      () => true,
-      (e: unknown) => {
-        // The record stays: the tunnel's close, or the next run, ends it.
-        ledger.log(`could not end the session of a failed start: ${logLine(e)}`);
-        return false;
-      },
-    );
-    if (!partial) throw err;
-    // Not the lifecycle's partial-create error itself: its `properties` hold the session's token and URL.
-    const what = ended ? "the tunnel ended that session" : "that session stays journaled, to be ended later";
-    throw new Error(`${partial.message.replace(/\.$/, "")}; ${what}.`, { cause: partial.cause });
+    await start.end().catch((e: unknown) => {
+      // The record stays: the tunnel's close, or the next run, ends it.
+      ledger.log(`could not end the session of a failed start: ${logLine(e)}`, "warning");
+    });
+    throw err;
   }
 }
 
-function configured(lifecycle: Lifecycle, settings: ProviderSettings): Lifecycle {
+export function configured(lifecycle: Lifecycle, settings: ProviderSettings): Lifecycle {
   lifecycle.configure(settings);
   return lifecycle;
 }
 
 /** Ends a session through its resource's delete: an ended or unknown one counts as done. */
-async function endById(lifecycle: Lifecycle, sessionId: string, region: string): Promise<string[]> {
+export async function endById(lifecycle: Lifecycle, sessionId: string, region: string): Promise<string[]> {
   await lifecycle.delete(sessionId, { region });
   return [sessionId];
 }
@@ -161,8 +182,6 @@ async function endAwsIntent(
   return ended;
 }
 
-/** Start a fresh session for new connections a minute before the URL expires. */
-const ECS_URL_RENEW_MS = WEBSOCKET_URL_TTL_MS - 60_000;
 /** Codes of a repeated start that mean no session can exist for it. */
 const NO_SUCH_INSTANCE = ["InvalidInstance.NotFound", "InvalidRegionId.NotFound"];
 
@@ -199,209 +218,4 @@ export async function endRecorded(record: JournalRecord, settings: ProviderSetti
   return aws
     ? endAwsIntent(settings, record.region, record.intent!)
     : endAlicloudIntent(settings, record.region, record.intent!, record.startedAt);
-}
-
-/** Waits before each attempt to replace a failed SSM session; after the last, the tunnel stays closed. */
-const REOPEN_DELAYS_MS = [0, 1_000, 5_000, 15_000];
-/** A session that served this long starts the count of replacements afresh. */
-const SERVED_MS = 60_000;
-
-function endedBecause(end: ssm.SsmSessionEnd): string {
-  const said = end.closeReason ? `: ${logLine(end.closeReason)}` : "";
-  return `was ended by the ${end.closedBy}${said}`;
-}
-
-function awsSessions(
-  spec: Extract<TunnelSpec, { cloud: "aws" }>,
-  lifecycle: Lifecycle,
-  urn: string,
-): TunnelSessions {
-  const t = spec.inputs;
-  const documentName = t.remoteHost
-    ? "AWS-StartPortForwardingSessionToRemoteHost"
-    : "AWS-StartPortForwardingSession";
-
-  interface Open {
-    start: TrackedStart;
-    sessionId: string;
-    forward: ssm.SsmForward;
-    openedAt: number;
-  }
-  const connect = async (ledger: SessionLedger): Promise<Open> => {
-    const marker = randomBytes(6).toString("hex");
-    const inputs = await checked(
-      lifecycle,
-      {
-        region: t.region,
-        target: t.target,
-        documentName,
-        parameters: {
-          portNumber: [String(t.remotePort)],
-          localPortNumber: [String(t.localPort)],
-          ...(t.remoteHost ? { host: [t.remoteHost] } : {}),
-        },
-        reason: tunnelReason(urn, marker),
-      },
-      "awsTunnel",
-    );
-    const intent: AwsIntent = { target: t.target, documentName, reason: String(inputs.reason) };
-    return journaled(
-      ledger,
-      { cloud: "aws", region: String(inputs.region), marker, intent },
-      async (start) => {
-        const { id, outs = {} } = await lifecycle.create(inputs);
-        start.started(id);
-        const forward = await ssm.forwardPort(
-          { streamUrl: String(outs.streamUrl), tokenValue: String(outs.tokenValue) },
-          { localPort: t.localPort, host: TUNNEL_HOST },
-        );
-        return { start, sessionId: id, forward, openedAt: Date.now() };
-      },
-    );
-  };
-
-  return {
-    async open(ledger) {
-      let current: Open | undefined = await connect(ledger);
-      const closing = new AbortController();
-      let reopening: Promise<void> | undefined;
-      let attempts = 0;
-
-      const replace = async (failed: Open, why: string) => {
-        current = undefined;
-        ledger.log(`session ${failed.sessionId} ${why}; opening a fresh session for new connections`);
-        await failed.start.end().catch((e: unknown) => {
-          ledger.log(`could not end session ${failed.sessionId}: ${logLine(e)}`);
-        });
-        if (Date.now() - failed.openedAt >= SERVED_MS) attempts = 0;
-        while (attempts < REOPEN_DELAYS_MS.length) {
-          await sleep(REOPEN_DELAYS_MS[attempts++], undefined, { signal: closing.signal });
-          try {
-            watch(await connect(ledger));
-            return;
-          } catch (err) {
-            ledger.log(`could not open a fresh session: ${logLine(err)}`);
-          }
-          if (closing.signal.aborted) return;
-        }
-        ledger.log(
-          `the tunnel stays closed until the next command: ${attempts} fresh sessions in a row ` +
-            "failed to start or ended within a minute",
-        );
-      };
-      const watch = (open: Open) => {
-        current = open;
-        void open.forward.done
-          .then(
-            (end) => endedBecause(end),
-            (err: unknown) => `failed: ${logLine(err)}`,
-          )
-          .then((why) => {
-            if (closing.signal.aborted) return;
-            reopening = replace(open, why)
-              .catch(() => undefined) // aborted by the tunnel's close
-              .finally(() => (reopening = undefined));
-          });
-      };
-      watch(current);
-
-      return {
-        stop: async () => {
-          closing.abort();
-          // A start in flight must have its record completed before the ledger ends them all.
-          await reopening;
-          await current?.forward.close();
-        },
-      };
-    },
-  };
-}
-
-function alicloudSessions(
-  spec: Extract<TunnelSpec, { cloud: "alicloud" }>,
-  lifecycle: Lifecycle,
-  now: () => number,
-): TunnelSessions {
-  const t = spec.inputs;
-
-  const start = async (ledger: SessionLedger) => {
-    // One token per start: a repeated token would return the earlier (expired) session.
-    const clientToken = randomUUID();
-    const inputs = await checked(
-      lifecycle,
-      {
-        region: t.region,
-        instanceIds: [t.instanceId],
-        portNumber: t.portNumber,
-        targetServer: t.targetServer,
-        connectionType: t.connectionType,
-        clientToken,
-      },
-      "alicloudTunnel",
-    );
-    const intent: AlicloudIntent = {
-      instanceIds: [t.instanceId],
-      portNumber: t.portNumber,
-      targetServer: t.targetServer,
-      connectionType: t.connectionType,
-      clientToken,
-    };
-    const region = String(inputs.region);
-    return journaled(ledger, { cloud: "alicloud", region, marker: clientToken, intent }, async (tracked) => {
-      const { id, outs = {} } = await lifecycle.create(inputs);
-      tracked.started(id);
-      return { sessionId: id, url: String(outs.webSocketUrl), at: now() };
-    });
-  };
-
-  return {
-    async open(ledger) {
-      let current = await start(ledger);
-      // Set when a connection failed: the session may be gone, so new connections get a fresh one.
-      let failed = false;
-      // Sessions whose URL aged stay up until the tunnel closes: their connections live on.
-      let renewing: Promise<void> | undefined;
-      const urlFor = async () => {
-        if (failed || now() - current.at >= ECS_URL_RENEW_MS) {
-          renewing ??= start(ledger)
-            .then((next) => {
-              current = next;
-              failed = false;
-            })
-            .finally(() => (renewing = undefined));
-          await renewing;
-        }
-        return current.url;
-      };
-      const forward = await ecs.forwardPort(urlFor, {
-        localPort: t.localPort,
-        host: TUNNEL_HOST,
-        onConnectionError: (err) => {
-          ledger.log(
-            `a connection through session ${current.sessionId} failed: ${logLine(err)}; ` +
-              "new connections get a fresh session",
-          );
-          failed = true;
-        },
-      });
-      return {
-        stop: async () => {
-          await forward.close();
-          await renewing?.catch(() => undefined);
-        },
-      };
-    },
-  };
-}
-
-/** The sessions of a tunnel, through the session resources' lifecycles configured with the provider's settings. */
-export function tunnelSessions(
-  spec: TunnelSpec,
-  settings: ProviderSettings,
-  urn: string,
-  now: () => number = Date.now,
-): TunnelSessions {
-  return spec.cloud === "aws"
-    ? awsSessions(spec, configured(ssmSessionLifecycle(), settings), urn)
-    : alicloudSessions(spec, configured(terminalSessionLifecycle(), settings), now);
 }

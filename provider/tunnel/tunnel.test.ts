@@ -88,9 +88,65 @@ test("a session journaled by a process that is gone is ended by the next open of
     log: (m) => logs.push(m),
   });
   expect(logs).toEqual([`ended session ${left.sessionId}, left open by an earlier run that did not finish`]);
+  logs.length = 0;
   expect((await local.live()).ssm.find((s) => s.sessionId === left.sessionId)).toBeUndefined();
   expect(journal.orphans(URN)).toEqual([]);
   await next.close();
+  expect(logs).toEqual([expect.stringMatching(/^closed after/)]);
   await crashed.close();
   expect(fs.readdirSync(journalDir)).toEqual([]);
+});
+
+describe("without the journal (a crashed run on another machine)", () => {
+  const OTHER_STACK = "urn:pulumi:prod::shop::pulumi:providers:sessions::db";
+
+  test("SSM: unattended sessions whose reason names this tunnel are ended; another stack's, or one in use, are not", async () => {
+    // The same tunnel open elsewhere right now: its session is Connected.
+    const elsewhere = await openTunnel(local.spec("aws", await freePort()), local.settings, {
+      urn: URN,
+      journal: new TunnelJournal(local.journalDir()),
+    });
+    const left = await local.startDirectly("aws", tunnelReason(URN, "0123456789ab"));
+    const other = await local.startDirectly("aws", tunnelReason(OTHER_STACK, "0123456789ab"));
+    const unmarked = await local.startDirectly("aws", tunnelReason(URN));
+    const logs: string[] = [];
+    const tunnel = await openTunnel(local.spec("aws", await freePort()), local.settings, {
+      urn: URN,
+      journal: new TunnelJournal(journalDir),
+      log: (m) => logs.push(m),
+    });
+    await tunnel.close();
+    const live = (await local.live()).ssm.map((s) => s.sessionId);
+    expect(live).not.toContain(left);
+    expect(live).toEqual(expect.arrayContaining([other, unmarked, elsewhere.sessions[0].sessionId]));
+    await elsewhere.close();
+    expect(logs).toEqual([
+      `ended session ${left}, left open by an earlier run of this tunnel (found by its reason)`,
+      expect.stringMatching(/^closed after \d+ s: 1 session, 0 resumes, 0 replacements, 0 renewals$/),
+    ]);
+    for (const id of [other, unmarked]) await local.endFromCloud("aws", id);
+  });
+
+  test("ECS: an unused session to the same port by the same principal is ended; one to another port is not", async () => {
+    const left = await local.startDirectly("alicloud");
+    const otherPort = await local.startDirectly("alicloud", local.echoPort + 1);
+    // Creation times have whole seconds: the leftover must be older than this run's session.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const logs: string[] = [];
+    const tunnel = await openTunnel(local.spec("alicloud", await freePort()), local.settings, {
+      urn: URN,
+      journal: new TunnelJournal(journalDir),
+      log: (m) => logs.push(m),
+    });
+    await tunnel.close();
+    const live = (await local.live()).ecs;
+    expect(live).not.toContain(left);
+    expect(live).toContain(otherPort);
+    expect(logs[0]).toBe(
+      `ended session ${left}: same instance, port, target server and principal, started before this run ` +
+        "and unused (likely left by an earlier run of this tunnel)",
+    );
+    expect(logs).toHaveLength(2);
+    await local.endFromCloud("alicloud", otherPort);
+  });
 });

@@ -1,24 +1,35 @@
 /**
  * A tunnel: a local port that forwards through a session until closed. Opening first ends what a
- * crashed run of the same tunnel left behind (the journal); every start is journaled before its
- * call, completed with the session's id as soon as the cloud answers, and its session is ended
- * when a later step fails or the tunnel closes.
+ * crashed run of the same tunnel left behind: from the journal, when this machine has it, and
+ * then, beside the tunnel's first use, from the cloud's own records (see `endLeftovers`). Every
+ * start is journaled before its call, completed with the session's id as soon as the cloud
+ * answers, and its session is ended when a later step fails or the tunnel closes. The last line a
+ * tunnel logs, at its close, counts what it lived through.
  */
 import type { ProviderSettings } from "../config";
+import { ssmSessionLifecycle } from "../resources/ssmSession/lifecycle";
+import { terminalSessionLifecycle } from "../resources/terminalSession/lifecycle";
+import { ecsTunnel } from "./ecsTunnel";
 import type { TunnelSpec } from "./schema";
 import { TunnelJournal, type JournalRecord } from "./journal";
 import {
+  configured,
   endRecorded,
   logLine,
-  tunnelSessions,
+  type LogSeverity,
   type SessionLedger,
   type StartedSession,
   type TrackedStart,
+  type TunnelEvent,
+  type TunnelSessions,
 } from "./sessions";
+import { ssmTunnel } from "./ssmTunnel";
 
 export interface Tunnel {
   /** The local port. */
   port: number;
+  /** The first session started (see `OpenTunnelOptions.waitForSession`). */
+  ready: Promise<void>;
   /** Sessions started so far (one, plus one per renewal or replacement). */
   readonly sessions: readonly StartedSession[];
   /** Stops forwarding and ends every session; resolves when all are ended. */
@@ -30,9 +41,38 @@ export interface OpenTunnelOptions {
   urn: string;
   journal?: TunnelJournal;
   /** Told of leftovers ended, of failed sessions and of failures to end them (they stay journaled). */
-  log?: (message: string) => void;
+  log?: (message: string, severity?: LogSeverity) => void;
   /** The clock that ages Alibaba Cloud session URLs (tests). */
   now?: () => number;
+  /**
+   * Resolve only once the first session is up, rejecting (its start undone) when it cannot start.
+   * Default true; false resolves once the port listens, and connections wait for the session.
+   */
+  waitForSession?: boolean;
+}
+
+/** The sessions of a tunnel, checked and ended through the session resources' lifecycles. */
+function tunnelSessions(
+  spec: TunnelSpec,
+  settings: ProviderSettings,
+  urn: string,
+  now: () => number = Date.now,
+): TunnelSessions {
+  return spec.cloud === "aws"
+    ? ssmTunnel(spec, settings, configured(ssmSessionLifecycle(), settings), urn)
+    : ecsTunnel(spec, settings, configured(terminalSessionLifecycle(), settings), now);
+}
+
+/** `3 resumes, 1 replacement, 0 renewals`. */
+function counted(counts: Record<TunnelEvent, number>): string {
+  const plural: Record<TunnelEvent, string> = {
+    resume: "resumes",
+    replacement: "replacements",
+    renewal: "renewals",
+  };
+  return (Object.keys(plural) as TunnelEvent[])
+    .map((k) => `${counts[k]} ${counts[k] === 1 ? k : plural[k]}`)
+    .join(", ");
 }
 
 /** What a journal record stands for, in a log line. */
@@ -60,14 +100,20 @@ export async function openTunnel(
             : "an earlier run stopped in the middle of a start that made no session: nothing to end",
       );
     } catch (err) {
-      log(`could not end ${described(orphan)} left by an earlier run: ${logLine(err)}`);
+      log(`could not end ${described(orphan)} left by an earlier run: ${logLine(err)}`, "warning");
     }
   }
 
   const started: StartedSession[] = [];
   const pending = new Set<TrackedStart>();
+  const counts: Record<TunnelEvent, number> = { resume: 0, replacement: 0, renewal: 0 };
+  const openedAt = Date.now();
   const ledger: SessionLedger = {
     log,
+    event(kind, message, severity) {
+      counts[kind]++;
+      log(`${message} (so far: ${counted(counts)})`, severity);
+    },
     intend(intent) {
       let record = journal.begin(options.urn, intent);
       const start: TrackedStart = {
@@ -108,18 +154,37 @@ export async function openTunnel(
   let forwarder;
   try {
     forwarder = await sessions.open(ledger);
+    if (options.waitForSession !== false) await forwarder.ready;
   } catch (err) {
-    await endAll().catch((e: unknown) => log((e as Error).message));
+    await forwarder?.stop();
+    await endAll().catch((e: unknown) => log((e as Error).message, "warning"));
     throw err;
   }
+  // Off the first connection's path; the close waits for it, so nothing it finds outlives the command.
+  const ours = (sessionId: string) => started.some((s) => s.sessionId === sessionId);
+  const sweeping = forwarder.ready
+    .then(() => sessions.endLeftovers(ledger, ours))
+    .catch((err: unknown) => {
+      // A first session that did not start said so already.
+      if (started.length > 0)
+        log(`could not look for sessions an earlier run left: ${logLine(err)}`, "warning");
+    });
   let closing: Promise<void> | undefined;
   return {
     port: spec.inputs.localPort,
+    ready: forwarder.ready,
     sessions: started,
     close: () =>
       (closing ??= (async () => {
         await forwarder.stop();
-        await endAll();
+        await sweeping;
+        try {
+          await endAll();
+        } finally {
+          const seconds = Math.round((Date.now() - openedAt) / 1000);
+          const sessions = `${started.length} session${started.length === 1 ? "" : "s"}`;
+          log(`closed after ${seconds} s: ${sessions}, ${counted(counts)}`);
+        }
       })()),
   };
 }

@@ -28,6 +28,9 @@ export const PUBLIC_TYPES: readonly { name: string; module: string }[] = [
   { name: "SsmSessionInputs", module: schemaOf("ssmSession") },
   { name: "SsmSessionRevocationInputs", module: schemaOf("ssmSessionRevocation") },
   { name: "RevocationSession", module: schemaOf("revocation") },
+  { name: "AlicloudCommandInputs", module: schemaOf("alicloudCommand") },
+  { name: "AwsCommandInputs", module: schemaOf("awsCommand") },
+  { name: "CommandComputed", module: schemaOf("command") },
   { name: "AwsTunnelInputs", module: TUNNEL_SCHEMA },
   { name: "AlicloudTunnelInputs", module: TUNNEL_SCHEMA },
 ];

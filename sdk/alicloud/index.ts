@@ -8,3 +8,4 @@ export {
 export * from "./killInstanceSessionTask";
 export * from "./terminalSessionRevocation";
 export { Tunnel, type TunnelArgs } from "./tunnel";
+export { Command, type CommandArgs } from "./command";

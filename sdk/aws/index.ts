@@ -6,3 +6,4 @@ export {
   type RevokedSession,
 } from "./ssmSessionRevocation";
 export { Tunnel, type TunnelArgs } from "./tunnel";
+export { Command, type CommandArgs } from "./command";

@@ -14,6 +14,12 @@ export const URN_PROPERTY = "__urn";
  */
 export const PROVIDER_PROPERTY = "__provider";
 
+/**
+ * The property a Command's class sets to whether any of its inputs is a secret: the dynamic
+ * provider sees secrets as plain values, and returns the output streams as secrets when it is set.
+ */
+export const SECRET_STREAMS_PROPERTY = "__secretStreams";
+
 /** A resource as the SDK and the plugin see it. */
 export interface ResourceRow {
   /** The schema token, `sessions:<module>:<Type>`; the dynamic type is `pulumi-nodejs:dynamic/<module>:<Type>`. */
@@ -65,6 +71,15 @@ export const RESOURCES = {
     takesUrn: false,
   }),
   ssmSessionRevocation: row("sessions:aws:SsmSessionRevocation", "ssmSessionRevocation", { takesUrn: true }),
+  // stdout and stderr are secret when any input is (SECRET_STREAMS_PROPERTY).
+  alicloudCommand: row("sessions:alicloud:Command", "alicloudCommand", {
+    secretInputs: ["environment", "stdin", "stdinBase64"],
+    takesUrn: false,
+  }),
+  awsCommand: row("sessions:aws:Command", "awsCommand", {
+    secretInputs: ["environment", "stdin", "stdinBase64"],
+    takesUrn: false,
+  }),
 } as const satisfies Record<string, ResourceRow>;
 
 /** The rows, in schema order. */

@@ -13,12 +13,16 @@
  *   private-database-tunnel       preview (no session), up (a database and user made through the
  *                                 tunnel, in the real MariaDB), destroy (dropped through it)
  *   revoke-before-deploy          preview, up, same release again, new release, destroy
+ *   bootstrap-over-session        its own local-cloud stack (Pulumi.local.yaml, local-cloud.json):
+ *                                 preview, up (setup script and health check through two
+ *                                 sessions), destroy (the delete script removes what setup made)
  *
  * After every destroy the local cloud must have no live session left (`/_admin/sessions`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { SSMClient, StartSessionCommand, TerminateSessionCommand } from "@aws-sdk/client-ssm";
@@ -65,6 +69,14 @@ const SSM_TARGET = "i-0exssmforward0001";
 const REVOKE_TARGET = "i-0exrevoke00000001";
 const DB_TUNNEL_TARGET = "i-0exdbtunnel00001";
 
+/** The example's own local-cloud inventory: its Pulumi.local.yaml names this key and instance. */
+const BOOTSTRAP_CLOUD = JSON.parse(
+  fs.readFileSync(path.join(repoRoot, "examples", "bootstrap-over-session", "local-cloud.json"), "utf8"),
+) as {
+  credentials: Array<{ accessKeyId: string; accessKeySecret: string }>;
+  ecs: { instances: Array<{ instanceId: string; regionId: string }> };
+};
+
 const sfx = uniqueSuffix();
 const RDS_INSTANCE = `rm-examples${sfx}`;
 const account = (name: string, grants?: string) => testAccount(name, sfx, grants);
@@ -81,12 +93,15 @@ beforeAll(async () => {
   db = await startTestMariadb("examples-e2e");
   await createAccounts(db, [OPS, APP, REPLICATOR]);
   cloud = await startLocalCloud({
-    credentials: [ALI, AWS, ALICE, BREAKGLASS, AWS_ALICE, AWS_BREAKGLASS],
+    credentials: [ALI, AWS, ALICE, BREAKGLASS, AWS_ALICE, AWS_BREAKGLASS, ...BOOTSTRAP_CLOUD.credentials],
     ecs: {
-      instances: [BREAK_GLASS_INSTANCE, BASTION_INSTANCE, ...REVOKE_INSTANCES].map((instanceId) => ({
-        instanceId,
-        regionId: ALI_REGION,
-      })),
+      instances: [
+        ...[BREAK_GLASS_INSTANCE, BASTION_INSTANCE, ...REVOKE_INSTANCES].map((instanceId) => ({
+          instanceId,
+          regionId: ALI_REGION,
+        })),
+        ...BOOTSTRAP_CLOUD.ecs.instances,
+      ],
     },
     ssm: {
       targets: [SSM_TARGET, REVOKE_TARGET, DB_TUNNEL_TARGET].map((target) => ({
@@ -660,6 +675,77 @@ describe("revoke-before-deploy", () => {
       await callRpc(openApiClient(cloud, ALI), "EndTerminalSession", { RegionId: ALI_REGION, SessionId: id });
     for (const id of spareSsm)
       await ssmClient(AWS_BREAKGLASS).send(new TerminateSessionCommand({ SessionId: id }));
+    expect(await liveSessions()).toEqual([]);
+  });
+});
+
+describe("bootstrap-over-session", () => {
+  const APP_TOKEN = `app-token-${sfx}`;
+  // A folder of this run's own (the default /var/tmp/bootstrap-app is shared by everyone's runs).
+  const appDir = path.join(os.tmpdir(), `bootstrap-app-${sfx}`);
+  const [instance] = BOOTSTRAP_CLOUD.ecs.instances;
+  let stack: TestStack;
+  beforeAll(async () => {
+    // The README's local-cloud commands: the stack named `local` takes Pulumi.local.yaml; only
+    // the URL differs (this cloud listens on a port of its own), and where the app goes.
+    stack = await TestStack.create({
+      program: path.join(repoRoot, "examples", "bootstrap-over-session"),
+      config: { "sessions:localCloud": cloud.url, appDir },
+      secrets: { "alicloud:secretKey": BOOTSTRAP_CLOUD.credentials[0].accessKeySecret, appToken: APP_TOKEN },
+      stackName: "local",
+    });
+  });
+  afterAll(async () => {
+    await stack.destroy({ allowFailure: true });
+    stack.cleanup();
+    fs.rmSync(appDir, { recursive: true, force: true });
+  });
+
+  test("preview plans the two commands on the configured instance and runs nothing", async () => {
+    await admin.clearRequests();
+    const preview = await stack.preview();
+    expect(createdTypes(preview)).toEqual([
+      "pulumi-nodejs:dynamic/alicloud:Command",
+      "pulumi-nodejs:dynamic/alicloud:Command",
+    ]);
+    for (const step of preview.steps.filter((s) => s.newState?.type.endsWith(":Command")))
+      expect(step.newState?.inputs).toMatchObject({ instanceId: instance.instanceId });
+    expect(`${preview.stdout}\n${preview.stderr}`).not.toContain(APP_TOKEN);
+    expect(await admin.requests()).toEqual([]);
+    expect(fs.existsSync(appDir)).toBe(false);
+  });
+
+  test("up runs the setup script, then the health check; the token stays out of sight", async () => {
+    await admin.clearRequests();
+    const up = await stack.up();
+    const outputs = await stack.outputs();
+    expect(outputs.instanceId).toBe(instance.instanceId);
+    expect((outputs.setupOutput as string).trim()).toBe(
+      `installed into ${appDir} (token: ${APP_TOKEN.length} characters)`,
+    );
+    expect((outputs.healthOutput as string).trim()).toMatch(
+      /^healthy: port=8080, installed \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+    );
+    // What the setup left, on this machine (the local cloud's instance).
+    expect(fs.readFileSync(path.join(appDir, "token"), "utf8")).toBe(APP_TOKEN);
+    expect(fs.readFileSync(path.join(appDir, "app.conf"), "utf8")).toBe(
+      "# bootstrap-over-session app config\nmode=production\nport=8080\n",
+    );
+    expect(fs.statSync(appDir).mode & 0o777).toBe(0o700);
+
+    const masked = await maskedOutputs(stack);
+    expect(masked.setupOutput).toBe("[secret]");
+    expect(`${up.stdout}\n${up.stderr}`).not.toContain(APP_TOKEN);
+    expect(stack.rawState()).not.toContain(APP_TOKEN);
+    const requests = await admin.requests();
+    expect(requests.filter((r) => r.service === "ecs").length).toBeGreaterThan(0);
+    expect(JSON.stringify(requests)).not.toContain(APP_TOKEN);
+    expect(await liveSessions()).toEqual([]);
+  });
+
+  test("destroy runs the delete script: the app is gone, nothing is left live", async () => {
+    await stack.destroy();
+    expect(fs.existsSync(appDir)).toBe(false);
     expect(await liveSessions()).toEqual([]);
   });
 });

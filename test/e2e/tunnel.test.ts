@@ -6,10 +6,13 @@
  *   up with 20 databases at once, an up that removes 19 (their deletes run after the program
  *   has finished), refresh (reads through the tunnel; one database dropped out of band goes),
  *   destroy (without --run-program), a downstream failure, SIGINT once and twice, and a plugin
- *   killed mid-up whose session the next run ends.
+ *   killed mid-up whose session the next run ends; and, for up, refresh and destroy each, the
+ *   tunnel's session terminated out of band between two downstream operations, and (SSM) its
+ *   WebSocket dropped in the middle of a query.
  *
  * After every command: no live session in the local cloud and nothing listening on the port.
  */
+import { SSMClient, TerminateSessionCommand } from "@aws-sdk/client-ssm";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -20,6 +23,8 @@ import {
   startTestMariadb,
   type TestMariadb,
 } from "../../emulator/services/das/testing/mariadb";
+import { alicloudClientFor, endTerminalSession } from "../../provider/clients/alicloud";
+import { resolveProviderSettings } from "../../provider/config";
 import { TestStack, uniqueSuffix } from "../support/harness";
 import { programRoot, workRoot } from "../support/paths";
 import { pluginFolder } from "../support/installedPackage";
@@ -124,11 +129,11 @@ async function tunnelStack(
   return { stack, prefix, journal };
 }
 
-/** Starts `pulumi up` and returns the child, to signal it. */
-function startUp(stack: TestStack) {
+/** Starts `pulumi <command>` (default up) and returns the child, to signal it. */
+function startUp(stack: TestStack, command: "up" | "refresh" | "destroy" = "up") {
   const child = spawn(
     "pulumi",
-    ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.stackName],
+    [command, "--yes", "--skip-preview", "--non-interactive", "--stack", stack.stackName],
     {
       cwd: stack.programDir,
       env: stack.cliEnv(),
@@ -313,6 +318,172 @@ describe("when things go wrong (aws)", () => {
     } finally {
       await stack.destroy({ allowFailure: true });
       stack.cleanup();
+    }
+  });
+});
+
+/** Ends a session as an operator would, with the cloud's own API. */
+async function endOutOfBand(live: string): Promise<void> {
+  const [service, sessionId] = live.split(" ");
+  if (service === "ssm") {
+    const ssm = new SSMClient({
+      region: AWS_REGION,
+      endpoint: cloud.url,
+      credentials: { accessKeyId: AWS.accessKeyId, secretAccessKey: AWS.accessKeySecret },
+    });
+    await ssm.send(new TerminateSessionCommand({ SessionId: sessionId }));
+    return;
+  }
+  const values: Record<string, string> = {
+    "sessions:localCloud": cloud.url,
+    "alicloud:accessKey": ALI.accessKeyId,
+    "alicloud:secretKey": ALI.accessKeySecret,
+  };
+  const settings = resolveProviderSettings({ get: (key) => values[key] }, {});
+  await endTerminalSession(alicloudClientFor(settings, "ecs", ALI_REGION), {
+    regionId: ALI_REGION,
+    sessionId,
+  });
+}
+
+/** Lets every gated operation through (a failed test's cleanup must not wait at the gate). */
+function openGates(gate: string): void {
+  for (const op of ["create", "read", "delete"]) fs.writeFileSync(path.join(gate, `${op}.go`), "");
+}
+
+/**
+ * Runs a command whose gated downstream operation (`op`) waits at the gate: `before` acts while
+ * it waits (no connection of it open yet), `during` once its query is running. The command must
+ * succeed.
+ */
+async function gated(
+  stack: TestStack,
+  gate: string,
+  command: "up" | "refresh" | "destroy",
+  act: { before?: () => Promise<void>; during?: () => Promise<void> },
+): Promise<string> {
+  const op = { up: "create", refresh: "read", destroy: "delete" }[command];
+  const run = startUp(stack, command);
+  const failed = run.exited.then((code) => new Error(`pulumi ${command} ended (${code}):\n${run.output()}`));
+  const at = async (what: string) => {
+    const file = path.join(gate, `${op}.${what}`);
+    const reached = eventually(async () => fs.existsSync(file), Boolean, 60_000);
+    const outcome = await Promise.race([reached, failed]);
+    if (outcome !== true) throw outcome instanceof Error ? outcome : new Error(`${file} never appeared`);
+  };
+  await at("waiting");
+  await act.before?.();
+  fs.writeFileSync(path.join(gate, `${op}.go`), "");
+  if (act.during) {
+    await at("querying");
+    await new Promise((r) => setTimeout(r, 300)); // the query is on the wire
+    await act.during();
+  }
+  const code = await run.exited;
+  if (code !== 0) throw new Error(`pulumi ${command} failed (${code}):\n${run.output()}`);
+  fs.rmSync(path.join(gate, `${op}.go`));
+  return run.output();
+}
+
+/**
+ * The tunnel's lines in a command's output (the engine's log, as the user sees it): the event's
+ * line with the counts so far, the last line (logged as the engine stops the plugin) with the
+ * same counts, and none holding a secret or a URL's query.
+ */
+function expectEventLine(output: string, event: RegExp, sessions: number, counts: string): void {
+  const lines = output.split("\n").filter((l) => l.includes("tunnel db:"));
+  expect(lines).toContainEqual(expect.stringMatching(event));
+  expect(lines).toContainEqual(expect.stringContaining(`(so far: ${counts})`));
+  expect(lines).toContainEqual(
+    expect.stringMatching(new RegExp(`tunnel db: closed after \\d+ s: ${sessions} sessions?, ${counts}$`)),
+  );
+  for (const secret of [AWS.accessKeySecret, ALI.accessKeySecret, MARIADB_ADMIN.password, "token", "?"])
+    for (const line of lines) expect(line).not.toContain(secret);
+}
+
+describe.each(["aws", "alicloud"] as const)(
+  "%s tunnel: its session terminated out of band between two downstream operations",
+  (cloudName) => {
+    test("up, refresh and destroy each complete every downstream operation; no session is left", async () => {
+      const gate = fs.mkdtempSync(path.join(workRoot(), "tunnel-gate-"));
+      const { stack, prefix } = await tunnelStack(cloudName, { "e2e:databases": "2", "e2e:gate": gate });
+      try {
+        const between = (op: string) => async () => {
+          // The other database's operation is over: the next one comes after the session ended.
+          const done = path.join(gate, `${op}.${prefix}_0.done`);
+          expect(await eventually(async () => fs.existsSync(done), Boolean, 60_000)).toBe(true);
+          const [live] = await eventually(liveSessions, (l) => l.length === 1);
+          await endOutOfBand(live);
+        };
+        const up = await gated(stack, gate, "up", { before: between("create") });
+        expect(await schemas(prefix)).toEqual([`${prefix}_0`, `${prefix}_1`]);
+        expectEventLine(
+          up,
+          cloudName === "aws"
+            ? /session \S+ was ended by the service.*; starting a fresh session for new connections/
+            : /session \S+ is gone \(.*\); session \S+ serves new connections/,
+          2,
+          "0 resumes, 1 replacement, 0 renewals",
+        );
+        expect(await liveSessions()).toEqual([]);
+
+        await gated(stack, gate, "refresh", { before: between("read") });
+        expect(
+          (await stack.resources()).filter((r) => r.type === "pulumi-nodejs:dynamic:Resource"),
+        ).toHaveLength(2);
+        expect(await liveSessions()).toEqual([]);
+
+        await gated(stack, gate, "destroy", { before: between("delete") });
+        expect(await schemas(prefix)).toEqual([]);
+        expect(await liveSessions()).toEqual([]);
+      } finally {
+        openGates(gate);
+        await stack.destroy({ allowFailure: true });
+        stack.cleanup();
+        fs.rmSync(gate, { recursive: true, force: true });
+      }
+    });
+  },
+);
+
+describe("aws tunnel: its WebSocket dropped mid-query", () => {
+  test("up, refresh and destroy: the query in flight is answered after the resume; no session is left", async () => {
+    const gate = fs.mkdtempSync(path.join(workRoot(), "tunnel-gate-"));
+    const { stack, prefix } = await tunnelStack("aws", {
+      "e2e:databases": "2",
+      "e2e:gate": gate,
+      "e2e:sleepMs": "1500",
+    });
+    const drop = async () => {
+      const rule = await admin.addDataPlaneFault({ plane: "ssm", kind: "drop", at: "now" });
+      expect(rule.applied).toBeGreaterThan(0);
+    };
+    try {
+      const up = await gated(stack, gate, "up", { during: drop });
+      expect(await schemas(prefix)).toEqual([`${prefix}_0`, `${prefix}_1`]);
+      expectEventLine(
+        up,
+        /session \S+ resumed.*; its connection had dropped/,
+        1,
+        "1 resume, 0 replacements, 0 renewals",
+      );
+      expect(await liveSessions()).toEqual([]);
+
+      await gated(stack, gate, "refresh", { during: drop });
+      expect(
+        (await stack.resources()).filter((r) => r.type === "pulumi-nodejs:dynamic:Resource"),
+      ).toHaveLength(2);
+      expect(await liveSessions()).toEqual([]);
+
+      await gated(stack, gate, "destroy", { during: drop });
+      expect(await schemas(prefix)).toEqual([]);
+      expect(await liveSessions()).toEqual([]);
+    } finally {
+      openGates(gate);
+      await admin.clearDataPlaneFaults();
+      await stack.destroy({ allowFailure: true });
+      stack.cleanup();
+      fs.rmSync(gate, { recursive: true, force: true });
     }
   });
 });

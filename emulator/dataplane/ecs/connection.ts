@@ -8,7 +8,9 @@
  *   the forwarded target closes    status 5 "Exit"             1000 "Exit"            Disconnected AgentSocketClosed
  *   the client sends close (3)     (shell/command: none)       1000 "ClientClosed"    Disconnected ClientClosed
  *   the client goes away           -                           -                      Disconnected ClientClosed
- *   no data either way (idle)      status 5 "AgentTimeout"     4001 "IdleTimeout"     Disconnected DeliveryTimeout
+ *   nothing from the client (idle) status 5 "AgentTimeout"     4001 "IdleTimeout"     Disconnected DeliveryTimeout
+ *   the periodic close (a setting) status 5 "Exit"             1001 "PeriodicClose"   Disconnected PeriodicClose
+ *   a drop fault (no close frame)  -                           -                      Disconnected ClientClosed
  *   EndTerminalSession             status 5 "Exit"             4002 "SessionEnded"    Terminated (reason from the backend)
  *   refused after the upgrade      status 2 + reason           4003 reason            Failed <reason>
  *   a malformed frame              status 5 "ProcessDataError" 4400 the rule broken   Failed MessageFormatInvalid
@@ -21,9 +23,13 @@
  * high-water mark the client has not taken (and while the bandwidth limit holds output back);
  * reading the WebSocket pauses while the far end's input is full (and while input is over the
  * bandwidth). The protocol has no acknowledgements, so TCP carries the pause to the client.
+ *
+ * The idle countdown and the periodic close run on the local cloud's clock.
  */
 import { randomBytes } from "node:crypto";
 import { WebSocket, type RawData } from "ws";
+import type { Clock, ClockTimer } from "../../clock";
+import type { ConnectionFaults, DataPlaneFaults } from "../faults";
 import { contained, logFailure } from "../failures";
 import { WebSocketOutflow, type WaterMarks } from "../outflow";
 import { openPipe, openTerminal, type Pipe, type TerminalPipe } from "../pipes";
@@ -59,6 +65,15 @@ export interface EcsConnectionLimits {
   sendMarks: WaterMarks;
 }
 
+/** A connection's clock and the settings it reads as it opens and at each idle countdown. */
+export interface EcsConnectionTiming {
+  clock: Clock;
+  idleTimeoutMs(): number;
+  /** The service closes the connection this long after it opened; absent: never. */
+  periodicCloseMs?: number;
+  faults?: DataPlaneFaults;
+}
+
 /** Port forwarding sends at most 2048 B per frame, shells 1024 B (as the agent does). */
 const PORT_FRAME_BYTES = 2048;
 const TERMINAL_FRAME_BYTES = 1024;
@@ -75,7 +90,11 @@ export class EcsConnection {
   readonly id = `c-${randomBytes(8).toString("hex")}`;
   private pipe?: Pipe;
   private terminal?: TerminalPipe;
-  private idleTimer?: NodeJS.Timeout;
+  private idleTimer?: ClockTimer;
+  /** When the connection opened or the client last sent a message, on the clock. */
+  private lastActive = 0;
+  private periodicClose?: ClockTimer;
+  private faults?: ConnectionFaults;
   private finished = false;
   private sequence = 0n;
   /** Output held back by the bandwidth limit, sent in order; the end waits behind it. */
@@ -91,7 +110,7 @@ export class EcsConnection {
   constructor(
     private readonly channel: EcsChannel,
     private readonly ws: WebSocket,
-    private readonly idleTimeoutMs: number,
+    private readonly timing: EcsConnectionTiming,
     private readonly limits: EcsConnectionLimits,
     private readonly onFinished: (c: EcsConnection) => void,
   ) {
@@ -130,6 +149,20 @@ export class EcsConnection {
           : this.finish("Disconnected", "ClientClosed"),
       ),
     );
+    this.faults = this.timing.faults?.watch({
+      plane: "ecs",
+      sessionId: spec.sessionId,
+      drop: () => this.ws.terminate(),
+    });
+    const periodic = this.timing.periodicCloseMs;
+    if (periodic !== undefined)
+      this.periodicClose = this.timing.clock.setTimeout(
+        this.guarded(() => {
+          this.sendStatus(STATUS_CODES.closed, "Exit");
+          this.finish("Disconnected", "PeriodicClose", 1001, "PeriodicClose");
+        }),
+        periodic,
+      );
     const events = {
       onReady: this.guarded(() => {
         if (this.finished) return;
@@ -198,6 +231,7 @@ export class EcsConnection {
       return;
     }
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    this.faults?.carried(buf.length);
     let frame;
     try {
       frame = decodeFrame(buf);
@@ -246,7 +280,6 @@ export class EcsConnection {
 
   /** Output towards the client, in frames of the agent's size, within the session's bandwidth. */
   private toClient(chunk: Buffer): void {
-    this.touch();
     const max = this.terminal ? TERMINAL_FRAME_BYTES : PORT_FRAME_BYTES;
     for (let at = 0; at < chunk.length; at += max) this.paced(chunk.subarray(at, at + max));
   }
@@ -267,13 +300,14 @@ export class EcsConnection {
     this.afterOutput(async () => {
       await new Promise<void>((r) => setTimeout(r, Math.max(0, due - Date.now())));
       this.send(MESSAGE_TYPES.output, piece);
-      this.touch();
       if (--this.held === 0) this.resumeSource("bandwidth");
     });
   }
 
   private send(type: number, payload: Buffer): void {
-    this.outflow.send(encodeFrame(type, this.sequence++, payload));
+    const frame = encodeFrame(type, this.sequence++, payload);
+    this.outflow.send(frame);
+    this.faults?.carried(frame.length);
   }
 
   private sendStatus(code: number, reason: string): void {
@@ -315,18 +349,31 @@ export class EcsConnection {
     ).unref();
   }
 
-  /** Any data either way restarts the idle countdown. */
+  /**
+   * A message from the client restarts the idle countdown; output does not. So does the agent: its
+   * session channel zeroes its 180 s count only on a message it reads from the client
+   * (aliyun_assist_client agent/session/channel/sessionchannel.go, `input_stream_cnt`), and
+   * WebSocket pings never reach it. Touching only notes the time (it runs per frame): one timer
+   * looks at it when it could be due.
+   */
   private touch(): void {
     if (this.finished) return;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(
+    this.lastActive = this.timing.clock.now().getTime();
+    this.idleTimer ??= this.idleCheck(this.timing.idleTimeoutMs());
+  }
+
+  private idleCheck(ms: number): ClockTimer {
+    return this.timing.clock.setTimeout(
       this.guarded(() => {
+        this.idleTimer = undefined;
+        if (this.finished) return;
+        const left = this.lastActive + this.timing.idleTimeoutMs() - this.timing.clock.now().getTime();
+        if (left > 0) return void (this.idleTimer = this.idleCheck(left));
         this.sendStatus(STATUS_CODES.closed, "AgentTimeout");
         this.finish("Disconnected", "DeliveryTimeout", 4001, "IdleTimeout");
       }),
-      this.idleTimeoutMs,
+      ms,
     );
-    this.idleTimer.unref();
   }
 
   /** Listener and timer callbacks: what they throw ends this connection, never the process. */
@@ -350,7 +397,9 @@ export class EcsConnection {
   private finish(state: ChannelState, reason: string, closeCode?: number, why?: string): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer?.clear();
+    this.periodicClose?.clear();
+    this.faults?.close();
     this.report(state, reason);
     this.pipe?.destroy();
     if (closeCode !== undefined && this.ws.readyState === WebSocket.OPEN)

@@ -202,7 +202,6 @@ describe("ECS data plane", () => {
 
   test("port forwarding: 20 concurrent TCP connections, one WebSocket each, bytes intact, half-close kept", async () => {
     const s = await start({ PortNumber: echoPort, TargetServer: "192.168.0.246" });
-    // The idle close here (1.5 s) is shorter than the client's usual 3 s hold of the first bytes.
     const forward = await forwardPort(s.WebSocketUrl, { startDelayMs: 200 });
     try {
       const payloads = Array.from({ length: 20 }, (_, i) =>
@@ -277,7 +276,10 @@ describe("ECS data plane", () => {
     const out = collector();
     const shell = await openShell(s.WebSocketUrl, { output: out.stream });
     await out.waitFor(/[$#] $/);
+    // Ten silent minutes would close it as idle first: the idle timeout goes beyond them meanwhile.
+    await admin.setDataPlaneSettings({ ecs: { idleTimeoutMs: 60 * 60 * 1000 } });
     clock.advance(10 * 60 * 1000 + 1);
+    await admin.setDataPlaneSettings({ ecs: { idleTimeoutMs: IDLE_MS } });
     const err = await runCommand(s.WebSocketUrl).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "WebSocketUrl.Expired", httpStatus: 410 });
     await waitForStatus(s.SessionId, "Failed", "WebSocketUrlExpired");
@@ -290,6 +292,12 @@ describe("ECS data plane", () => {
   test("an idle connection closes after the idle timeout: status AgentTimeout, 4001, Disconnected/DeliveryTimeout", async () => {
     const s = await start({ PortNumber: echoPort });
     const { ended } = await channelEnd(s.WebSocketUrl);
+    await waitForStatus(s.SessionId, "Connected");
+    // The countdown runs on the local cloud's clock: a moment short of it, nothing happens.
+    clock.advance(IDLE_MS - 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await connections(s.SessionId)).map((c) => c.Status)).toEqual(["Connected"]);
+    clock.advance(1);
     expect(await ended).toMatchObject({ closeCode: 4001, reason: "AgentTimeout" });
     await waitForStatus(s.SessionId, "Disconnected", "DeliveryTimeout");
   });

@@ -27,6 +27,8 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Clock } from "../../clock";
+import type { DataPlaneFaults } from "../faults";
+import type { PlaneSettings } from "../settings";
 import { secretsEqual } from "../../security/secretsEqual";
 import { logFailure } from "../failures";
 import { DEFAULT_SEND_MARKS } from "../outflow";
@@ -40,8 +42,13 @@ export interface EcsDataPlaneOptions {
   clock: Clock;
   /** `ws://127.0.0.1:PORT`: known only once the server listens, hence a function. */
   baseUrl: () => string;
-  /** Overrides every channel's idle timeout (tests use a few hundred ms instead of 3 minutes). */
-  idleTimeoutMs?: number;
+  /**
+   * The idle timeout and periodic close in force (`/_admin/dataplane/settings`), read per use;
+   * absent: each channel's own idle timeout, no periodic close.
+   */
+  settings?: () => PlaneSettings;
+  /** The admin API's data-plane faults. */
+  faults?: DataPlaneFaults;
   /** Overrides every channel's bandwidth limit (bytes per second per direction). */
   bandwidthBytesPerSec?: number;
   /** Overrides of the connection limits (tests use small ones). */
@@ -140,8 +147,14 @@ export class EcsDataPlane implements EcsChannels {
   }
 
   private accept(channel: EcsChannel, ws: WebSocket): void {
-    const idle = this.options.idleTimeoutMs ?? channel.spec.idleTimeoutMs;
-    const conn = new EcsConnection(channel, ws, idle, this.limits, (c) => channel.connections.delete(c));
+    const { settings, clock, faults } = this.options;
+    const timing = {
+      clock,
+      faults,
+      idleTimeoutMs: () => settings?.().idleTimeoutMs ?? channel.spec.idleTimeoutMs,
+      periodicCloseMs: settings?.().periodicCloseMs,
+    };
+    const conn = new EcsConnection(channel, ws, timing, this.limits, (c) => channel.connections.delete(c));
     channel.connections.add(conn);
     try {
       conn.start();

@@ -6,6 +6,7 @@
  * It outlives WebSocket connections: when the client reconnects (after ResumeSession) the
  * sequence numbers continue and every unacknowledged message is sent again, as on AWS.
  */
+import type { Clock, ClockTimer } from "../../clock";
 import { contained } from "../failures";
 import { openPipe, type Pipe } from "../pipes";
 import {
@@ -24,6 +25,7 @@ import {
   publicationMessage,
   type AgentMessage,
 } from "./codec";
+import { NonInteractiveCommand } from "./nonInteractiveCommand";
 import { SmuxServer, type SmuxServerStream } from "./smux";
 import { Terminal } from "./terminal";
 import type { SsmSessionKind } from "./types";
@@ -77,7 +79,10 @@ export interface AgentOptions {
   sessionId: string;
   target: string;
   kind: SsmSessionKind;
+  /** Read at each countdown, so a changed setting applies to the next one. */
   idleTimeoutMs: number;
+  /** The idle countdown runs on it (tests move a ManualClock past 20 minutes). */
+  clock: Clock;
   limits?: Partial<AgentLimits>;
   /** The session should end (process exit, idle timeout, the client's TerminateSession flag, a limit). */
   onFinished(reason: string): void;
@@ -105,7 +110,9 @@ export class SessionAgent {
   private earlyBytes = 0;
   private sink?: AgentSink;
   private resendTimer?: NodeJS.Timeout;
-  private idleTimer?: NodeJS.Timeout;
+  private idleTimer?: ClockTimer;
+  /** When stream data last flowed, on the clock. */
+  private lastActive = 0;
   private handshakeTimer?: NodeJS.Timeout;
   private handshakeStartedAt = 0;
   private srtt = 100;
@@ -238,7 +245,8 @@ export class SessionAgent {
   }
 
   private clearTimers(): void {
-    clearTimeout(this.idleTimer);
+    this.idleTimer?.clear();
+    this.idleTimer = undefined;
     clearTimeout(this.handshakeTimer);
   }
 
@@ -480,17 +488,12 @@ export class SessionAgent {
             onDrain: this.guarded(() => this.targetDrained(this.terminal)),
           });
         } else {
-          this.pipe = openPipe(
-            { kind: "command", commandLine: kind.commandLine },
-            {
-              onReady: () => undefined,
-              onData: output,
-              onEnd: exited,
-              onError: this.guarded(fail),
-              onDrain: this.guarded(() => this.targetDrained(this.pipe)),
-            },
-            sessionId,
-          );
+          this.pipe = new NonInteractiveCommand(kind.commandLine, sessionId, {
+            onStdout: output,
+            onStderr: this.guarded((d: Buffer) => this.send(PayloadType.stdErr, d)),
+            onExit: exited,
+            onError: this.guarded(fail),
+          });
         }
         return;
       }
@@ -606,15 +609,27 @@ export class SessionAgent {
     }
   }
 
-  /** Stream data either way keeps the session alive; silence for idleTimeoutMs ends it. */
+  /**
+   * Stream data either way keeps the session alive; silence for idleTimeoutMs ends it. Touching
+   * only notes the time (it runs per message): one timer looks at it when it could be due.
+   */
   private touch(): void {
-    clearTimeout(this.idleTimer);
     if (this.phase === "finished") return;
-    this.idleTimer = setTimeout(
-      this.guarded(() => this.opts.onFinished("IdleTimeout")),
-      this.opts.idleTimeoutMs,
+    this.lastActive = this.opts.clock.now().getTime();
+    this.idleTimer ??= this.idleCheck(this.opts.idleTimeoutMs);
+  }
+
+  private idleCheck(ms: number): ClockTimer {
+    return this.opts.clock.setTimeout(
+      this.guarded(() => {
+        this.idleTimer = undefined;
+        if (this.phase === "finished") return;
+        const left = this.lastActive + this.opts.idleTimeoutMs - this.opts.clock.now().getTime();
+        if (left > 0) this.idleTimer = this.idleCheck(left);
+        else this.opts.onFinished("IdleTimeout");
+      }),
+      ms,
     );
-    this.idleTimer.unref();
   }
 
   /** Timer and event callbacks: what they throw ends this session, never the process. */

@@ -6,6 +6,7 @@ import {
   channelClosedMessage,
   decodeMessage,
   encodeMessage,
+  outputMessage,
   parseOpenDataChannel,
   uuidFromWire,
   uuidToWire,
@@ -84,13 +85,38 @@ describe("SSM data-channel codec (local cloud)", () => {
     const ack = decodeMessage(acknowledgeMessage(FIXTURE_MESSAGE, 1702000000001));
     expect(ack.messageType).toBe("acknowledge");
     expect(ack.flags).toBe(3);
-    expect(JSON.parse(ack.payload.toString())).toEqual({
-      AcknowledgedMessageType: "input_stream_data",
-      AcknowledgedMessageId: "11223344-5566-7788-99aa-bbccddeeff00",
-      AcknowledgedMessageSequenceNumber: 7,
-      IsSequentialMessage: true,
-    });
+    // Byte for byte what JSON.stringify of the agent's AcknowledgeContent writes, keys in its order.
+    expect(ack.payload.toString()).toBe(
+      JSON.stringify({
+        AcknowledgedMessageType: "input_stream_data",
+        AcknowledgedMessageId: "11223344-5566-7788-99aa-bbccddeeff00",
+        AcknowledgedMessageSequenceNumber: 7,
+        IsSequentialMessage: true,
+      }),
+    );
     expect(acknowledgedSequence(ack)).toBe(7);
+  });
+
+  it("gives every message a fresh version 4 UUID, and writes large and negative numbers as the layout says", () => {
+    const ids = new Set<string>();
+    for (let sequence = 0; sequence < 600; sequence++) {
+      const m = decodeMessage(outputMessage(sequence, 1, Buffer.from("x"), 1702000000000));
+      expect(m.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(m).toMatchObject({
+        sequenceNumber: sequence,
+        flags: sequence === 0 ? 1 : 0,
+        createdDate: 1702000000000,
+      });
+      ids.add(m.messageId);
+    }
+    expect(ids.size).toBe(600);
+    for (const sequenceNumber of [2 ** 32 + 7, 2 ** 53 - 1, -1, -(2 ** 40)]) {
+      const frame = encodeMessage({ ...FIXTURE_MESSAGE, sequenceNumber, flags: 2 ** 33 });
+      expect(frame.readBigInt64BE(48)).toBe(BigInt(sequenceNumber));
+      expect(frame.readBigUInt64BE(56)).toBe(2n ** 33n);
+      expect(decodeMessage(frame)).toMatchObject({ sequenceNumber, flags: 2 ** 33 });
+    }
+    expect(() => encodeMessage({ ...FIXTURE_MESSAGE, messageType: "x".repeat(33) })).toThrow(RangeError);
   });
 
   it("closes the channel with the plugin's ChannelClosed fields", () => {

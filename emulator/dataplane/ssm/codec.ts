@@ -18,7 +18,7 @@
  *   116   4 payload length
  *   120   n payload
  */
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomFillSync, randomUUID } from "node:crypto";
 import { z } from "zod";
 
 export const HEADER_LENGTH = 116;
@@ -74,23 +74,73 @@ export class MalformedMessage extends Error {
 }
 
 export function encodeMessage(m: AgentMessage): Buffer {
-  if (m.messageType.length > TYPE_LENGTH || !/^[\x20-\x7e]+$/.test(m.messageType)) {
-    throw new RangeError(`message type must be 1..${TYPE_LENGTH} printable ASCII characters`);
-  }
-  const out = Buffer.alloc(PAYLOAD_OFFSET + m.payload.length);
+  return encode(m, m.messageId);
+}
+
+/**
+ * Every message is written here, once, into one buffer. Without `messageId` a random one is
+ * written straight into it (the stream messages and acknowledgements: one per message).
+ */
+function encode(m: Omit<AgentMessage, "messageId">, messageId?: string): Buffer {
+  const out = Buffer.allocUnsafe(PAYLOAD_OFFSET + m.payload.length);
   out.writeUInt32BE(HEADER_LENGTH, 0);
-  out.fill(0x20, 4, 4 + TYPE_LENGTH);
-  out.write(m.messageType, 4, "ascii");
+  typeField(m.messageType).copy(out, 4);
   out.writeUInt32BE(m.schemaVersion, 36);
-  out.writeBigUInt64BE(BigInt(m.createdDate), 40);
-  out.writeBigInt64BE(BigInt(m.sequenceNumber), 48);
-  out.writeBigUInt64BE(BigInt(m.flags), 56);
-  uuidToWire(m.messageId).copy(out, 64);
-  createHash("sha256").update(m.payload).digest().copy(out, 80);
+  writeU64(out, 40, m.createdDate);
+  if (m.sequenceNumber >= 0) writeU64(out, 48, m.sequenceNumber);
+  else out.writeBigInt64BE(BigInt(m.sequenceNumber), 48);
+  writeU64(out, 56, m.flags);
+  if (messageId === undefined) randomId(out, 64);
+  else uuidToWire(messageId).copy(out, 64);
+  out.write(digest(m.payload), 80, "latin1");
   out.writeUInt32BE(m.payloadType, 112);
   out.writeUInt32BE(m.payload.length, 116);
   m.payload.copy(out, PAYLOAD_OFFSET);
   return out;
+}
+
+/**
+ * SHA-256 as a latin1 string (a character per byte), in one call: twice per message, and a string
+ * costs far less to make than a Buffer.
+ */
+function digest(payload: Buffer): string {
+  return hash("sha256", payload, "binary"); // "binary" is latin1
+}
+
+/** The 32 space-padded bytes of a message type, checked and made once per type. */
+const typeFields = new Map<string, Buffer>();
+function typeField(messageType: string): Buffer {
+  let field = typeFields.get(messageType);
+  if (field) return field;
+  if (messageType.length > TYPE_LENGTH || !/^[\x20-\x7e]+$/.test(messageType)) {
+    throw new RangeError(`message type must be 1..${TYPE_LENGTH} printable ASCII characters`);
+  }
+  field = Buffer.alloc(TYPE_LENGTH, 0x20);
+  field.write(messageType, 0, "ascii");
+  if (typeFields.size < 16) typeFields.set(messageType, field);
+  return field;
+}
+
+/** A non-negative integer (below 2^53) as a big-endian u64, with no BigInt per message. */
+function writeU64(out: Buffer, at: number, n: number): void {
+  out.writeUInt32BE(Math.floor(n / 2 ** 32), at);
+  out.writeUInt32BE(n % 2 ** 32, at + 4);
+}
+
+/** Random bytes for message ids, drawn 256 ids at a time. */
+const idPool = Buffer.allocUnsafe(16 * 256);
+let idPoolUsed = idPool.length;
+
+/** A version 4 UUID in wire order: its byte 6 is wire byte 14, its byte 8 wire byte 0. */
+function randomId(out: Buffer, at: number): void {
+  if (idPoolUsed === idPool.length) {
+    randomFillSync(idPool);
+    idPoolUsed = 0;
+  }
+  idPool.copy(out, at, idPoolUsed, idPoolUsed + 16);
+  idPoolUsed += 16;
+  out[at + 14] = (out[at + 14] & 0x0f) | 0x40;
+  out[at] = (out[at] & 0x3f) | 0x80;
 }
 
 /** Decodes and validates one binary frame; throws MalformedMessage naming the broken rule. */
@@ -100,11 +150,7 @@ export function decodeMessage(frame: Buffer): AgentMessage {
   const headerLength = frame.readUInt32BE(0);
   if (headerLength !== HEADER_LENGTH)
     throw new MalformedMessage(`header length ${headerLength} is not ${HEADER_LENGTH}`);
-  const messageType = frame
-    .toString("ascii", 4, 4 + TYPE_LENGTH)
-    .replace(/[\0 ]+$/, "")
-    .replace(/^[\0 ]+/, "");
-  if (!/^[a-z_]+$/.test(messageType)) throw new MalformedMessage("message type is empty or not a known name");
+  const messageType = readType(frame);
   const payloadLength = frame.readUInt32BE(116);
   if (payloadLength !== frame.length - PAYLOAD_OFFSET) {
     throw new MalformedMessage(
@@ -112,21 +158,33 @@ export function decodeMessage(frame: Buffer): AgentMessage {
     );
   }
   const payload = frame.subarray(PAYLOAD_OFFSET);
-  const digest = frame.subarray(80, 112);
-  if (!createHash("sha256").update(payload).digest().equals(digest))
+  if (digest(payload) !== frame.toString("latin1", 80, 112))
     throw new MalformedMessage("payload digest does not match the payload");
-  const createdDate = Number(frame.readBigUInt64BE(40));
+  // The u64 and i64 fields as Number() of them would read, with no BigInt per message.
+  const createdDate = frame.readUInt32BE(40) * 2 ** 32 + frame.readUInt32BE(44);
   if (createdDate === 0) throw new MalformedMessage("created date is zero");
   return {
     messageType,
     schemaVersion: frame.readUInt32BE(36),
     createdDate,
-    sequenceNumber: Number(frame.readBigInt64BE(48)),
-    flags: Number(frame.readBigUInt64BE(56)),
+    sequenceNumber: frame.readInt32BE(48) * 2 ** 32 + frame.readUInt32BE(52),
+    flags: frame.readUInt32BE(56) * 2 ** 32 + frame.readUInt32BE(60),
     messageId: uuidFromWire(frame.subarray(64, 80)),
     payloadType: frame.readUInt32BE(112),
     payload: Buffer.from(payload),
   };
+}
+
+/** Valid message types by their 32 wire characters, checked once each: the same few arrive all along. */
+const typeNames = new Map<string, string>();
+function readType(frame: Buffer): string {
+  const raw = frame.toString("ascii", 4, 4 + TYPE_LENGTH);
+  const known = typeNames.get(raw);
+  if (known !== undefined) return known;
+  const messageType = raw.replace(/[\0 ]+$/, "").replace(/^[\0 ]+/, "");
+  if (!/^[a-z_]+$/.test(messageType)) throw new MalformedMessage("message type is empty or not a known name");
+  if (typeNames.size < 16) typeNames.set(raw, messageType);
+  return messageType;
 }
 
 /** UUID text -> the 16 wire bytes (low half first). */
@@ -138,7 +196,7 @@ export function uuidToWire(uuid: string): Buffer {
 }
 
 export function uuidFromWire(wire: Buffer): string {
-  const hex = Buffer.concat([wire.subarray(8, 16), wire.subarray(0, 8)]).toString("hex");
+  const hex = wire.toString("hex", 8, 16) + wire.toString("hex", 0, 8);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -149,13 +207,12 @@ export function outputMessage(
   payload: Buffer,
   now: number,
 ): Buffer {
-  return encodeMessage({
+  return encode({
     messageType: MessageType.output,
     schemaVersion: 1,
     createdDate: now,
     sequenceNumber,
     flags: sequenceNumber === 0 ? 1 : 0,
-    messageId: randomUUID(),
     payloadType,
     payload,
   });
@@ -163,21 +220,19 @@ export function outputMessage(
 
 /** The acknowledgement of a stream message, as both sides send it. */
 export function acknowledgeMessage(acked: AgentMessage, now: number): Buffer {
-  const content = {
-    AcknowledgedMessageType: acked.messageType,
-    AcknowledgedMessageId: acked.messageId,
-    AcknowledgedMessageSequenceNumber: acked.sequenceNumber,
-    IsSequentialMessage: true,
-  };
-  return encodeMessage({
+  // The agent's JSON, in its key order, written without an object per message.
+  const content =
+    `{"AcknowledgedMessageType":${JSON.stringify(acked.messageType)},` +
+    `"AcknowledgedMessageId":${JSON.stringify(acked.messageId)},` +
+    `"AcknowledgedMessageSequenceNumber":${acked.sequenceNumber},"IsSequentialMessage":true}`;
+  return encode({
     messageType: MessageType.acknowledge,
     schemaVersion: 1,
     createdDate: now,
     sequenceNumber: 0,
     flags: 3,
-    messageId: randomUUID(),
     payloadType: 0,
-    payload: Buffer.from(JSON.stringify(content)),
+    payload: Buffer.from(content),
   });
 }
 
@@ -251,13 +306,12 @@ export function publicationMessage(
   messageType: typeof MessageType.pausePublication | typeof MessageType.startPublication,
   now: number,
 ): Buffer {
-  return encodeMessage({
+  return encode({
     messageType,
     schemaVersion: 1,
     createdDate: now,
     sequenceNumber: 0,
     flags: 0,
-    messageId: randomUUID(),
     payloadType: 0,
     payload: Buffer.alloc(0),
   });

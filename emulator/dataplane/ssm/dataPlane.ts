@@ -18,22 +18,35 @@
  * - the target offline (admit): close 1008 "TargetNotConnected", the connection reported Failed;
  * - anything else that fails while serving a session ends that session alone: `channel_closed`
  *   and close 1011, both saying InternalError, and one log line.
+ *
+ * Timing (emulator/dataplane/settings.ts, on the clock): the idle timeout ends a session with no
+ * stream data; the periodic close, when set, closes each connection that long after it opened
+ * with 1000 "Bye", as the service does about hourly: the session stays, the client resumes.
+ * Faults (emulator/dataplane/faults.ts) drop connections and delay or lose stream data messages.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
-import type { Clock } from "../../clock";
+import type { Clock, ClockTimer } from "../../clock";
 import type { Credential } from "../../config";
 import { verifySigV4 } from "../../protocol/sigv4";
 import { secretsEqual } from "../../security/secretsEqual";
 import { ApiError } from "../../protocol/apiError";
 import { contained, logFailure } from "../failures";
+import type { ConnectionFaults, DataPlaneFaults } from "../faults";
 import { DEFAULT_SEND_MARKS, WebSocketOutflow, type WaterMarks } from "../outflow";
+import type { PlaneSettings } from "../settings";
 import { answerSocket } from "../../security/socketRefusal";
 import { decodePathSegment, requestTarget, type RequestTarget } from "../upgrade";
 import { DEFAULT_AGENT_LIMITS, SessionAgent, type AgentLimits, type AgentSink } from "./agent";
-import { MalformedMessage, channelClosedMessage, parseOpenDataChannel } from "./codec";
+import {
+  MalformedMessage,
+  MessageType,
+  channelClosedMessage,
+  decodeMessage,
+  parseOpenDataChannel,
+} from "./codec";
 import type { SsmChannelSpec, SsmChannels } from "./types";
 
 export const DATA_CHANNEL_PREFIX = "/v1/data-channel/";
@@ -46,6 +59,11 @@ const ENDED_MEMORY = 1000;
 const MAX_MESSAGE_BYTES = 16 * 1024;
 /** What `channel_closed` and the close frame say when serving a session failed unexpectedly. */
 export const INTERNAL_ERROR = "InternalError: the local cloud failed serving this session";
+/**
+ * How the service's periodic close shows up: `websocket: close 1000 (normal): Bye` in the official
+ * plugin's and agent's logs (aws/session-manager-plugin#135); both reconnect after it.
+ */
+export const PERIODIC_CLOSE = { code: 1000, reason: "Bye" } as const;
 
 /** One session's bounds: the agent's, how long a connection may stay silent, how much it may owe. */
 export interface SsmLimits extends AgentLimits {
@@ -72,6 +90,10 @@ export interface SsmDataPlaneOptions {
   authClock: Clock;
   /** Overrides of the limits (tests use small ones). */
   limits?: Partial<SsmLimits>;
+  /** The idle timeout and periodic close in force, read per use; absent: the spec's idle timeout, no periodic close. */
+  settings?: () => PlaneSettings;
+  /** The admin API's data-plane faults. */
+  faults?: DataPlaneFaults;
 }
 
 interface Entry {
@@ -79,6 +101,11 @@ interface Entry {
   agent: SessionAgent;
   /** The one live connection (AWS keeps one data channel per session). */
   current?: { ws: WebSocket; id: string };
+  /**
+   * A connection dropped by a fault: the service did not see it go (no close frame), so it is
+   * reported Disconnected only once the next connection takes over.
+   */
+  unnoticed?: string;
   /** Set by close(): the last acknowledgements still reach the agent, new connections do not. */
   ending?: boolean;
 }
@@ -102,11 +129,16 @@ export class SsmDataPlane implements SsmChannels {
       existing.spec = spec;
       existing.current?.ws.close(1000, "Session resumed on another connection");
     } else {
+      const settings = this.options.settings;
       const agent: SessionAgent = new SessionAgent({
         sessionId: spec.sessionId,
         target: spec.target,
         kind: spec.kind,
-        idleTimeoutMs: spec.idleTimeoutMs,
+        // A getter: a setting changed through the admin API applies to the next countdown.
+        get idleTimeoutMs() {
+          return settings?.().idleTimeoutMs ?? spec.idleTimeoutMs;
+        },
+        clock: this.options.clock,
         limits: this.limits,
         onFinished: (reason) => {
           const entry = this.sessions.get(spec.sessionId);
@@ -165,6 +197,7 @@ export class SsmDataPlane implements SsmChannels {
             credentials: this.options.credentials(),
             service: "ssmmessages",
             now: this.options.authClock.now(),
+            credentialsNow: this.options.clock.now(),
           },
         );
       } catch (err) {
@@ -200,6 +233,10 @@ export class SsmDataPlane implements SsmChannels {
   private serve(sessionId: string, ws: WebSocket): void {
     const id = randomUUID();
     let opened = false;
+    let faults: ConnectionFaults | undefined;
+    let periodicClose: ClockTimer | undefined;
+    /** Why the connection ended, when the service ended it: reported as the Disconnected reason. */
+    let endedBy: "dropped" | "PeriodicClose" | undefined;
     // Every listener and timer of this connection: what it throws ends this session only.
     const guard = <A extends unknown[]>(fn: (...args: A) => void) =>
       contained(
@@ -219,7 +256,11 @@ export class SsmDataPlane implements SsmChannels {
       onDrained: flowChanged,
     });
     const sink: AgentSink = {
-      send: (frame) => outflow.send(frame),
+      send: (frame) => {
+        faults?.carried(frame.length);
+        if (faults && this.faulted(frame)) faults.frame("toClient", () => outflow.send(frame));
+        else outflow.send(frame);
+      },
       get congested() {
         return outflow.congested;
       },
@@ -246,17 +287,40 @@ export class SsmDataPlane implements SsmChannels {
           entry.current?.ws.close(1000, "Replaced by a newer connection");
           entry.current = { ws, id };
           entry.spec.onConnectionState(id, "Connected");
+          if (entry.unnoticed !== undefined)
+            entry.spec.onConnectionState(entry.unnoticed, "Disconnected", "ConnectionLost");
+          entry.unnoticed = undefined;
+          faults = this.options.faults?.watch({
+            plane: "ssm",
+            sessionId,
+            drop: () => {
+              endedBy = "dropped";
+              ws.terminate();
+            },
+          });
+          const periodic = this.options.settings?.().periodicCloseMs;
+          if (periodic !== undefined)
+            periodicClose = this.options.clock.setTimeout(
+              guard(() => {
+                endedBy = "PeriodicClose";
+                ws.close(PERIODIC_CLOSE.code, PERIODIC_CLOSE.reason);
+              }),
+              periodic,
+            );
           entry.agent.attach(sink);
           return;
         }
         if (entry.current?.ws !== ws) return;
         if (!isBinary) return this.drop(entry, ws, sink, "text frame after OpenDataChannel");
-        try {
-          entry.agent.receive(frame);
-        } catch (err) {
-          if (!(err instanceof MalformedMessage)) throw err;
-          this.drop(entry, ws, sink, err.reason);
-        }
+        faults?.carried(frame.length);
+        if (!faults || !this.faulted(frame)) return this.toAgent(entry, ws, sink, frame);
+        faults.frame(
+          "toAgent",
+          guard(() => {
+            if (this.sessions.get(sessionId) === entry && entry.current?.ws === ws)
+              this.toAgent(entry, ws, sink, frame);
+          }),
+        );
       }),
     );
     // ws reports a broken WebSocket frame (too big, bad UTF-8) here and closes with its code.
@@ -265,14 +329,31 @@ export class SsmDataPlane implements SsmChannels {
       "close",
       guard(() => {
         clearTimeout(openTimer);
+        faults?.close();
+        periodicClose?.clear();
         const entry = this.sessions.get(sessionId);
         if (!entry || entry.current?.ws !== ws) return;
         entry.agent.detach(sink);
         if (entry.ending) return;
         entry.current = undefined;
-        entry.spec.onConnectionState(id, "Disconnected", "ClientDisconnected");
+        if (endedBy === "dropped") entry.unnoticed = id;
+        else entry.spec.onConnectionState(id, "Disconnected", endedBy ?? "ClientDisconnected");
       }),
     );
+  }
+
+  private toAgent(entry: Entry, ws: WebSocket, sink: AgentSink, frame: Buffer): void {
+    try {
+      entry.agent.receive(frame);
+    } catch (err) {
+      if (!(err instanceof MalformedMessage)) throw err;
+      this.drop(entry, ws, sink, err.reason);
+    }
+  }
+
+  /** Whether frame faults apply: only to stream data messages (a malformed frame goes on to be refused). */
+  private faulted(frame: Buffer): boolean {
+    return this.options.faults?.hasFrameRules === true && isStreamData(frame);
   }
 
   private checkOpen(entry: Entry, text: string): string | undefined {
@@ -336,6 +417,16 @@ function truncate(reason: string): string {
   let out = reason;
   while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
   return out;
+}
+
+function isStreamData(frame: Buffer): boolean {
+  try {
+    const type = decodeMessage(frame).messageType;
+    return type === MessageType.input || type === MessageType.output;
+  } catch (err) {
+    if (err instanceof MalformedMessage) return false;
+    throw err;
+  }
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -4,8 +4,8 @@
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { TerminateSessionCommand } from "@aws-sdk/client-ssm";
-import { CRED, NODE, REGION, roundTrip, startSsmTestCloud, type SsmTestCloud } from "./testing/cloud";
-import { officialPlugin, runPlugin, type PluginRun } from "./testing/plugin";
+import { roundTrip, startSsmTestCloud, type SsmTestCloud } from "./testing/cloud";
+import { officialPlugin, startPluginSession, type PluginRun } from "./testing/plugin";
 
 let plugin: string;
 let t: SsmTestCloud;
@@ -26,19 +26,9 @@ async function pluginSession(
   streamUrl?: (url: string) => string,
   env?: Record<string, string>,
 ): Promise<{ run: PluginRun; sessionId: string }> {
-  const started = await t.start(request);
-  const response = { ...started, StreamUrl: streamUrl ? streamUrl(started.StreamUrl) : started.StreamUrl };
-  const run = runPlugin({
-    plugin,
-    endpoint: t.cloud.url,
-    region: REGION,
-    credentials: { accessKeyId: CRED.accessKeyId, secretAccessKey: CRED.accessKeySecret },
-    response,
-    request: { Target: NODE, ...request },
-    env,
-  });
-  runs.push(run);
-  return { run, sessionId: response.SessionId };
+  const session = await startPluginSession(t, plugin, request, { streamUrl, env });
+  runs.push(session.run);
+  return session;
 }
 
 /**

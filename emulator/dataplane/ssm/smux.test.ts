@@ -16,7 +16,7 @@ function rig() {
     send: (b) => sent.push(b.toString("hex")),
     onStream: (s) => {
       streams.push(s);
-      s.events = { onData: (d) => data.push(d.toString()), onEnd: () => ends++ };
+      s.events = { onData: (d) => data.push(d.toString("latin1")), onEnd: () => ends++ };
     },
     onProtocolError: (reason) => errors.push(reason),
   });
@@ -35,6 +35,31 @@ describe("smux v1 (local cloud, server side)", () => {
     r.streams[0]?.end();
     expect(r.sent).toEqual(["01020200030000006f6b", FIN_3]);
     expect(r.server.openStreams).toBe(0);
+  });
+
+  it("joins a push that spans many messages and delivers it once, intact", () => {
+    const r = rig();
+    const data = Buffer.from(Array.from({ length: 16384 }, (_, i) => i % 251));
+    const bytes = Buffer.concat([
+      Buffer.from(SYN_3 + "0102004003000000", "hex"),
+      data,
+      Buffer.from(FIN_3, "hex"),
+    ]);
+    // As the plugin sends them: messages of at most 1024 bytes.
+    for (let i = 0; i < bytes.length; i += 1024) r.server.feed(bytes.subarray(i, i + 1024));
+    expect(r.data).toHaveLength(1);
+    expect(Buffer.from(r.data[0], "latin1").equals(data)).toBe(true);
+    expect(r.ends()).toBe(1);
+  });
+
+  it("refuses a SYN or FIN that carries data, and reads nothing after a refusal", () => {
+    const syn = rig();
+    syn.server.feed(Buffer.from("0100010003000000" + "00" + SYN_3, "hex"));
+    expect(syn.errors).toEqual(["smux SYN carries data"]);
+    expect(syn.streams).toHaveLength(0);
+    const fin = rig();
+    fin.server.feed(Buffer.from(SYN_3 + "0101010003000000" + "00", "hex"));
+    expect(fin.errors).toEqual(["smux FIN carries data"]);
   });
 
   it("refuses version 2 and its window-update command", () => {

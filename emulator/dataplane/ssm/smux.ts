@@ -64,50 +64,76 @@ export interface SmuxServerEvents {
 }
 
 export class SmuxServer {
-  private buffered: Buffer = Buffer.alloc(0);
+  /** The frame being read: its header so far, then its data's parts (views of what arrived). */
+  private readonly header = Buffer.alloc(HEADER);
+  private headerBytes = 0;
+  private parts: Buffer[] = [];
+  /** Data bytes the current frame still needs; -1 while its header is incomplete. */
+  private need = -1;
   private readonly streams = new Map<number, SmuxServerStream>();
   private readonly peerEnded = new Set<number>();
   private broken = false;
 
   constructor(private readonly events: SmuxServerEvents) {}
 
-  /** Parses what arrived from the client; frames may be split across calls or share one. */
+  /**
+   * Parses what arrived from the client; frames may be split across calls or share one. A PSH
+   * frame's data usually spans many messages: its parts are joined once, when it is whole.
+   */
   feed(chunk: Buffer): void {
-    if (this.broken) return;
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= HEADER) {
-      const version = this.buffered[0];
-      const cmd = this.buffered[1];
-      const length = this.buffered.readUInt16LE(2);
-      const sid = this.buffered.readUInt32LE(4);
-      if (version !== VERSION) return this.fail(`smux version ${version} is not 1`);
-      if (this.buffered.length < HEADER + length) return;
-      const data = this.buffered.subarray(HEADER, HEADER + length);
-      this.buffered = this.buffered.subarray(HEADER + length);
-      switch (cmd) {
-        case Cmd.syn:
-          if (length !== 0) return this.fail("smux SYN carries data");
-          this.open(sid);
-          break;
-        case Cmd.fin: {
-          if (length !== 0) return this.fail("smux FIN carries data");
-          const stream = this.streams.get(sid);
-          if (stream && !this.peerEnded.has(sid)) {
-            this.peerEnded.add(sid);
-            stream.events.onEnd();
-            this.settle(stream);
-          }
-          break;
-        }
-        case Cmd.psh:
-          // Data for a stream we no longer know is dropped, as smux does.
-          if (length > 0 && !this.peerEnded.has(sid)) this.streams.get(sid)?.events.onData(Buffer.from(data));
-          break;
-        case Cmd.nop:
-          break;
-        default:
-          return this.fail(`smux command ${cmd} is not valid in version 1`);
+    let at = 0;
+    while (at < chunk.length && !this.broken) {
+      if (this.need < 0) {
+        const take = Math.min(HEADER - this.headerBytes, chunk.length - at);
+        chunk.copy(this.header, this.headerBytes, at, at + take);
+        this.headerBytes += take;
+        at += take;
+        if (this.headerBytes === HEADER) this.readHeader();
+      } else {
+        const part = chunk.subarray(at, at + this.need);
+        this.parts.push(part);
+        this.need -= part.length;
+        at += part.length;
       }
+      if (this.need === 0) this.dispatch();
+    }
+  }
+
+  private readHeader(): void {
+    const version = this.header[0];
+    const cmd = this.header[1];
+    const length = this.header.readUInt16LE(2);
+    if (version !== VERSION) return this.fail(`smux version ${version} is not 1`);
+    if (cmd > Cmd.nop) return this.fail(`smux command ${cmd} is not valid in version 1`);
+    if (cmd === Cmd.syn && length !== 0) return this.fail("smux SYN carries data");
+    if (cmd === Cmd.fin && length !== 0) return this.fail("smux FIN carries data");
+    this.need = length;
+  }
+
+  /** The current frame is whole. */
+  private dispatch(): void {
+    const cmd = this.header[1];
+    const sid = this.header.readUInt32LE(4);
+    const data = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+    this.parts = [];
+    this.headerBytes = 0;
+    this.need = -1;
+    switch (cmd) {
+      case Cmd.syn:
+        return this.open(sid);
+      case Cmd.fin: {
+        const stream = this.streams.get(sid);
+        if (stream && !this.peerEnded.has(sid)) {
+          this.peerEnded.add(sid);
+          stream.events.onEnd();
+          this.settle(stream);
+        }
+        return;
+      }
+      case Cmd.psh:
+        // Data for a stream we no longer know is dropped, as smux does.
+        if (data.length > 0 && !this.peerEnded.has(sid)) this.streams.get(sid)?.events.onData(data);
+        return;
     }
   }
 
@@ -128,12 +154,13 @@ export class SmuxServer {
 
   /** @internal */
   frame(cmd: number, sid: number, data: Buffer): void {
-    const header = Buffer.alloc(HEADER);
-    header[0] = VERSION;
-    header[1] = cmd;
-    header.writeUInt16LE(data.length, 2);
-    header.writeUInt32LE(sid, 4);
-    this.events.send(data.length ? Buffer.concat([header, data]) : header);
+    const frame = Buffer.allocUnsafe(HEADER + data.length);
+    frame[0] = VERSION;
+    frame[1] = cmd;
+    frame.writeUInt16LE(data.length, 2);
+    frame.writeUInt32LE(sid, 4);
+    data.copy(frame, HEADER);
+    this.events.send(frame);
   }
 
   /** @internal */
@@ -154,7 +181,7 @@ export class SmuxServer {
 
   private fail(reason: string): void {
     this.broken = true;
-    this.buffered = Buffer.alloc(0);
+    this.parts = [];
     this.events.onProtocolError(reason);
   }
 }

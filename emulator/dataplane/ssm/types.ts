@@ -4,7 +4,9 @@
  * What the local agent runs for a session, decided by the session document:
  * - `shell`: a login shell on a pseudo-terminal (`Standard_Stream`, the default document);
  * - `command`: one command on a pseudo-terminal (`InteractiveCommands`), or with plain pipes
- *   and stdout/stderr apart (`NonInteractiveCommands`); both report the exit code;
+ *   and stdout/stderr apart (`NonInteractiveCommands`); both report the exit code. A
+ *   NonInteractive command reads no stdin (the agent gives it none; the client's input only
+ *   carries Ctrl-C / Ctrl-\), so a script that needs input runs as an InteractiveCommand;
  * - `port`: TCP to 127.0.0.1:`port` (`Port`); `localPortForwarding` selects smux multiplexing
  *   (the AWS-StartPortForwardingSession* documents), otherwise the session is one byte stream
  *   (AWS-StartSSHSession).

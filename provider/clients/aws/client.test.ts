@@ -7,6 +7,7 @@ import {
   describeSessions,
   findSsmSession,
   listSsmSessions,
+  resumeSession,
   startSession,
   terminateSession,
   TARGET_NOT_CONNECTED_HINT,
@@ -83,6 +84,21 @@ describe("the SSM client against the local cloud", () => {
     // Terminating again is harmless.
     expect(await terminateSession(client, started.sessionId)).toBe("terminated");
     expect(await findSsmSession(client, "AKIA-0ffffffffffffffff")).toBeUndefined();
+  });
+
+  test("ResumeSession gives a fresh token for a live session, and says a terminated one must be started anew", async () => {
+    const started = await startSession(client, { target: "i-0client000000001" });
+    const resumed = await resumeSession(client, started.sessionId);
+    expect(resumed.sessionId).toBe(started.sessionId);
+    expect(resumed.tokenValue).toBeTruthy();
+    expect(resumed.tokenValue).not.toBe(started.tokenValue);
+    expect(resumed.streamUrl).toMatch(/^ws:\/\//);
+    await terminateSession(client, started.sessionId);
+    const err = await resumeSession(client, started.sessionId).catch((e: unknown) => e);
+    expect(hasErrorCode(err, "DoesNotExistException")).toBe(true);
+    expect((err as Error).message).toContain("start a new one");
+    // The client serves the next call as usual.
+    expect(await findSsmSession(client, started.sessionId)).toMatchObject({ status: "Terminated" });
   });
 
   test("TargetNotConnected says the agent is offline, and is not retried", async () => {

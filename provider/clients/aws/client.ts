@@ -3,7 +3,7 @@
  * mapping in one place, over the official `@aws-sdk/client-ssm`.
  *
  * Retries are the SDK's own, set on purpose rather than left to defaults or `AWS_MAX_ATTEMPTS`:
- * - idempotent calls (DescribeSessions, TerminateSession): `retryMode: "standard"` with the
+ * - idempotent calls (DescribeSessions, TerminateSession, ResumeSession): `retryMode: "standard"` with the
  *   package's attempt budget (`DEFAULT_MAX_ATTEMPTS`, as for Alibaba Cloud): throttling,
  *   transient network failures and 5xx, with the SDK's exponential backoff, full jitter and
  *   retry quota;
@@ -31,6 +31,8 @@ export interface SsmOperations {
   DescribeSessions: { input: Ssm.DescribeSessionsCommandInput; output: Ssm.DescribeSessionsCommandOutput };
   /** Ends a session. */
   TerminateSession: { input: Ssm.TerminateSessionCommandInput; output: Ssm.TerminateSessionCommandOutput };
+  /** Reconnects to a session: a fresh token for its data channel. */
+  ResumeSession: { input: Ssm.ResumeSessionCommandInput; output: Ssm.ResumeSessionCommandOutput };
 }
 
 /** Which retry policy a call uses (see the module comment). */
@@ -150,7 +152,7 @@ export function createSsmClient(options: SsmClientOptions): SsmClient {
     endpoint: options.endpoint,
     async send(operation, input, callOptions = {}) {
       const { sdk: mod, client } = clientFor(callOptions.retry ?? "standard");
-      // One generic path for the three commands: `<Operation>Command` is the SDK's naming rule.
+      // One generic path for every command: `<Operation>Command` is the SDK's naming rule.
       const Command = mod[`${operation}Command`] as unknown as new (input: unknown) => SsmCommand;
       try {
         return (await client.send(new Command(input))) as SsmOperations[typeof operation]["output"];

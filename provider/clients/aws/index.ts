@@ -3,3 +3,4 @@ export * from "./client";
 export * from "./startSession";
 export * from "./describeSessions";
 export * from "./terminateSession";
+export * from "./resumeSession";

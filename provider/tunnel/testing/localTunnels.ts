@@ -9,8 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { AdminClient } from "../../../emulator/admin/client";
 import { startLocalCloud, type LocalCloud } from "../../../emulator/server";
-import { alicloudClientFor, endTerminalSession } from "../../clients/alicloud";
-import { ssmClientFor, terminateSession } from "../../clients/aws";
+import { alicloudClientFor, endTerminalSession, startTerminalSession } from "../../clients/alicloud";
+import { ssmClientFor, startSession, terminateSession } from "../../clients/aws";
 import { resolveProviderSettings, type ProviderSettings } from "../../config";
 import type { TunnelSpec } from "../schema";
 import { freePort } from "../inputs";
@@ -35,6 +35,12 @@ export interface LocalTunnels {
   live(): Promise<{ ecs: string[]; ssm: Array<{ sessionId: string; reason?: string }> }>;
   /** Ends a session from the cloud's side (TerminateSession / EndTerminalSession), as an operator would. */
   endFromCloud(cloud: "aws" | "alicloud", sessionId: string): Promise<void>;
+  /**
+   * Starts a port-forwarding session with these keys, as a run that then crashed would have left
+   * it (no journal): SSM with `reason`, ECS to `portNumber` (default the echo port).
+   */
+  startDirectly(cloud: "aws", reason: string): Promise<string>;
+  startDirectly(cloud: "alicloud", portNumber?: number): Promise<string>;
   /** A fresh journal folder. */
   journalDir(): string;
   /** Opens a tunnel, sends bytes through it and closes it: what comes back. */
@@ -101,6 +107,24 @@ export async function startLocalTunnels(): Promise<LocalTunnels> {
           regionId: ALI_REGION,
           sessionId,
         });
+    },
+    async startDirectly(which: "aws" | "alicloud", detail?: string | number) {
+      if (which === "aws")
+        return (
+          await startSession(ssmClientFor(settings.aws, AWS_REGION), {
+            target: SSM_TARGET,
+            documentName: "AWS-StartPortForwardingSession",
+            reason: String(detail),
+            parameters: { portNumber: [String(echoPort)] },
+          })
+        ).sessionId;
+      return (
+        await startTerminalSession(alicloudClientFor(settings, "ecs", ALI_REGION), {
+          regionId: ALI_REGION,
+          instanceIds: [ALI_INSTANCE],
+          portNumber: typeof detail === "number" ? detail : echoPort,
+        })
+      ).sessionId;
     },
     async roundTripThrough(which, urn, journal) {
       const port = await freePort();

@@ -31,6 +31,7 @@ _utilities.register(
   "mod": "alicloud",
   "fqn": "pulumi_sessions.alicloud",
   "classes": {
+   "sessions:alicloud:Command": "Command",
    "sessions:alicloud:KillInstanceSessionTask": "KillInstanceSessionTask",
    "sessions:alicloud:TerminalSession": "TerminalSession",
    "sessions:alicloud:TerminalSessionRevocation": "TerminalSessionRevocation"
@@ -41,6 +42,7 @@ _utilities.register(
   "mod": "aws",
   "fqn": "pulumi_sessions.aws",
   "classes": {
+   "sessions:aws:Command": "Command",
    "sessions:aws:SsmSession": "SsmSession",
    "sessions:aws:SsmSessionRevocation": "SsmSessionRevocation"
   }

@@ -29,7 +29,8 @@ export async function startSsmTestCloud(): Promise<SsmTestCloud> {
     credentials: [CRED],
     ssm: { targets: [{ target: NODE, region: REGION }] },
   });
-  const echo: Server = createServer((socket) => socket.pipe(socket));
+  // A reset connection (a peer killed mid-test) must end that socket, not the test process.
+  const echo: Server = createServer((socket) => socket.on("error", () => socket.destroy()).pipe(socket));
   await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
   const ssm = new SSMClient({
     region: REGION,

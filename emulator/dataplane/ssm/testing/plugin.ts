@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:c
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { CRED, NODE, REGION, type SsmTestCloud } from "./cloud";
 
 const REPO = resolve(__dirname, "../../../..");
 
@@ -87,4 +88,31 @@ export function runPlugin(s: PluginSession): PluginRun {
       check();
     });
   return { child, stdout: () => out, exited, waitFor };
+}
+
+/**
+ * Starts a session on the test cloud and runs the plugin on it, as the AWS CLI would after
+ * StartSession; `streamUrl` may rewrite the StreamUrl the plugin gets (a relay in between).
+ */
+export async function startPluginSession(
+  t: SsmTestCloud,
+  plugin: string,
+  request: Record<string, unknown>,
+  options: { streamUrl?: (url: string) => string; env?: Record<string, string> } = {},
+): Promise<{ run: PluginRun; sessionId: string }> {
+  const started = await t.start(request);
+  const response = {
+    ...started,
+    StreamUrl: options.streamUrl ? options.streamUrl(started.StreamUrl) : started.StreamUrl,
+  };
+  const run = runPlugin({
+    plugin,
+    endpoint: t.cloud.url,
+    region: REGION,
+    credentials: { accessKeyId: CRED.accessKeyId, secretAccessKey: CRED.accessKeySecret },
+    response,
+    request: { Target: NODE, ...request },
+    env: options.env,
+  });
+  return { run, sessionId: response.SessionId };
 }

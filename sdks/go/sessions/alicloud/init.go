@@ -21,6 +21,8 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "sessions:alicloud:Command":
+		r = &Command{}
 	case "sessions:alicloud:KillInstanceSessionTask":
 		r = &KillInstanceSessionTask{}
 	case "sessions:alicloud:TerminalSession":

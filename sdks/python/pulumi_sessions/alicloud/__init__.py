@@ -6,6 +6,7 @@ import builtins as _builtins
 from .. import _utilities
 import typing
 # Export this package's modules as members:
+from .command import *
 from .kill_instance_session_task import *
 from .terminal_session import *
 from .terminal_session_revocation import *

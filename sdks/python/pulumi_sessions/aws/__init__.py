@@ -6,6 +6,7 @@ import builtins as _builtins
 from .. import _utilities
 import typing
 # Export this package's modules as members:
+from .command import *
 from .ssm_session import *
 from .ssm_session_revocation import *
 from . import outputs

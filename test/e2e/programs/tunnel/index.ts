@@ -9,6 +9,12 @@
  *   databases     how many Database resources (default 1), created in parallel
  *   failAt        optional: the Database with this index fails its create
  *   holdMs        optional: each create waits this long first (to interrupt an up mid-way)
+ *   gate          optional: a folder; every Database writes <op>.<name>.done there once a create,
+ *                 read or delete is over, and the one with index gateAt (default 1) holds each
+ *                 before it connects: it writes <op>.waiting and waits for <op>.go (so a test acts
+ *                 between two downstream operations)
+ *   sleepMs       optional: the gated Database, once connected, writes <op>.querying and runs a
+ *                 query this long (so a test acts mid-query)
  *   localPort     optional: the tunnel's local port
  *   openOnPreview optional: "true"
  * Provider config: the stack's aws:* / alicloud:* keys and sessions:localCloud.
@@ -44,22 +50,45 @@ interface DatabaseInputs {
   name: string;
   fail: boolean;
   holdMs: number;
+  /** The gate folder (empty: none). */
+  gate: string;
+  /** This one waits at the gate. */
+  gated: boolean;
+  sleepMs: number;
 }
 
-/** Runs `work` on a connection to the endpoint in `props`, then closes it. */
+type Op = "create" | "read" | "delete";
+
+/** Runs `work` on a connection to the endpoint in `props`, then closes it (through the gate, if any). */
 async function withDb<T>(
   props: DatabaseInputs,
+  op: Op,
   work: (db: { query(sql: string, values?: unknown[]): Promise<[unknown]> }) => Promise<T>,
 ): Promise<T> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const mysql = require("mysql2/promise");
+  const fs = require("node:fs") as typeof import("node:fs");
+  const path = require("node:path") as typeof import("node:path");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const mark = (what: string) => fs.writeFileSync(path.join(props.gate, `${op}.${what}`), "");
+  if (props.gated) {
+    mark("waiting");
+    while (!fs.existsSync(path.join(props.gate, `${op}.go`))) await new Promise((r) => setTimeout(r, 50));
+  }
   const { host, port, user, password } = props;
   const db = await mysql.createConnection({ host, port, user, password });
+  let result: T;
   try {
-    return await work(db);
+    if (props.gated && props.sleepMs) {
+      mark("querying");
+      await db.query("SELECT SLEEP(?)", [props.sleepMs / 1000]);
+    }
+    result = await work(db);
   } finally {
     await db.end();
   }
+  if (props.gate) mark(`${props.name}.done`);
+  return result;
 }
 
 /** A database and a user of the same name, made and dropped through the endpoint it is given. */
@@ -67,7 +96,7 @@ const databaseProvider: pulumi.dynamic.ResourceProvider<DatabaseInputs, Database
   async create(inputs) {
     if (inputs.holdMs) await new Promise((r) => setTimeout(r, inputs.holdMs));
     if (inputs.fail) throw new Error(`database ${inputs.name}: failing as configured (e2e:failAt)`);
-    await withDb(inputs, async (db) => {
+    await withDb(inputs, "create", async (db) => {
       await db.query(`CREATE DATABASE \`${inputs.name}\``);
       await db.query(`CREATE USER '${inputs.name}'@'%' IDENTIFIED BY 'pw-${inputs.name}'`);
     });
@@ -75,13 +104,13 @@ const databaseProvider: pulumi.dynamic.ResourceProvider<DatabaseInputs, Database
   },
   async read(id, state) {
     const props = state!;
-    const [rows] = await withDb(props, (db) =>
+    const [rows] = await withDb(props, "read", (db) =>
       db.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [id]),
     );
     return (rows as unknown[]).length ? { id, props } : { id: "", props };
   },
   async delete(id, props) {
-    await withDb(props, async (db) => {
+    await withDb(props, "delete", async (db) => {
       await db.query(`DROP DATABASE IF EXISTS \`${id}\``);
       await db.query(`DROP USER IF EXISTS '${id}'@'%'`);
     });
@@ -96,6 +125,7 @@ class Database extends pulumi.dynamic.Resource {
 
 const prefix = config.require("prefix");
 const failAt = config.getNumber("failAt");
+const gateAt = config.getNumber("gateAt") ?? 1;
 const names: pulumi.Output<string>[] = [];
 for (let i = 0; i < (config.getNumber("databases") ?? 1); i++) {
   const db = new Database(`db${i}`, {
@@ -106,6 +136,9 @@ for (let i = 0; i < (config.getNumber("databases") ?? 1); i++) {
     name: `${prefix}_${i}`,
     fail: i === failAt,
     holdMs: config.getNumber("holdMs") ?? 0,
+    gate: config.get("gate") ?? "",
+    gated: i === gateAt && config.get("gate") !== undefined,
+    sleepMs: config.getNumber("sleepMs") ?? 0,
   });
   names.push(db.id);
 }
