@@ -31,7 +31,7 @@ import { DEFAULT_HANDSHAKE_TIMEOUT_MS, upgradeTimeout, socketFailure } from "../
 import type { SessionOptions } from "../options";
 import { SessionProtocolError } from "../protocolError";
 
-export { MAX_FRAME_BYTES, SsmSessionError };
+export { SsmSessionError };
 
 /** Where a session's data channel is: StartSession's (or ResumeSession's) StreamUrl and TokenValue. */
 export interface SsmSessionTarget {
