@@ -230,6 +230,7 @@ export class SessionAgent {
     }
     this.sink?.send(channelClosedMessage(this.opts.sessionId, this.opts.target, output, Date.now()));
     clearInterval(this.resendTimer);
+    this.resendTimer = undefined;
     this.inFlight.clear();
   }
 
@@ -238,6 +239,7 @@ export class SessionAgent {
     this.phase = "finished";
     this.clearTimers();
     clearInterval(this.resendTimer);
+    this.resendTimer = undefined;
     this.stopSources();
     this.inFlight.clear();
     this.early.clear();
@@ -376,6 +378,9 @@ export class SessionAgent {
 
   /** Sends stream data to the client, split into messages of at most 1024 bytes. */
   private send(payloadType: number, payload: Buffer): void {
+    // A process that exits after its session ended has no one to tell: a resend timer started
+    // now would never stop.
+    if (this.phase === "finished") return;
     const now = Date.now();
     for (let off = 0; off === 0 || off < payload.length; off += MAX_PAYLOAD) {
       const sequence = this.nextSequence++;
