@@ -63,8 +63,9 @@ export interface LocalCloudOptions {
    */
   clock?: TimeSource;
   /**
-   * Time request signatures are checked against (15-minute skew). Default: the system clock, not
-   * `clock`: clients sign with the real time even when a test moves the service clock by weeks.
+   * Time request signatures are checked against (15-minute skew) and API answers' Date header.
+   * Default: the system clock, not `clock`: clients sign with the real time even when a test
+   * moves the service clock by weeks.
    */
   authClock?: Clock;
   /** The ECS data plane's idle timeout to start with (default 3 minutes; `/_admin/dataplane/settings` changes it). */
@@ -361,8 +362,11 @@ export async function startLocalCloud(
     }
     row.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     requestLog.add(row);
-    if (outcome === "drop") res.socket?.destroy();
-    else send(res, outcome);
+    if (outcome === "drop") return void res.socket?.destroy();
+    // The clock signatures are checked against, as the clouds' Date header is: the AWS SDK
+    // corrects its signing time by it, and clients read the cloud's time from it.
+    res.setHeader("date", env.clock.now().toUTCString());
+    send(res, outcome);
   }
 
   const server: Server = createServer(

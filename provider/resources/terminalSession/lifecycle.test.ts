@@ -6,16 +6,18 @@
 import { createServer, type Server } from "node:net";
 import WebSocket from "ws";
 import { AdminClient } from "../../../emulator/admin/client";
+import { systemClock } from "../../../emulator/clock";
 import { startLocalCloud, type LocalCloud } from "../../../emulator/server";
 import {
   createAlicloudClient,
+  type AlicloudRpcClient,
   endTerminalSession,
   findTerminalSession,
   startTerminalSession,
 } from "../../clients/alicloud";
 import { isErrorNamed } from "../../errors/base";
 import { UNKNOWN } from "../../validation";
-import { createTerminalSessionProvider } from "./lifecycle";
+import { createTerminalSessionProvider, type TerminalSessionProviderDeps } from "./lifecycle";
 import { DEFAULT_MAX_ATTEMPTS } from "../../retry/loop";
 
 process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true";
@@ -28,6 +30,8 @@ const PROVIDER_CODE = "exports.handler = () => stub;";
 
 /** The cloud's clock runs `skew` ms off real time (tests move it to expire URLs). */
 let skew = 0;
+/** The clock its signature checks and Date headers run on, `wallSkew` ms off real time. */
+let wallSkew = 0;
 let cloud: LocalCloud;
 let echo: Server;
 let echoPort: number;
@@ -43,7 +47,10 @@ beforeAll(async () => {
         ],
       },
     },
-    { clock: { now: () => new Date(Date.now() + skew) } },
+    {
+      clock: { now: () => new Date(Date.now() + skew) },
+      authClock: { ...systemClock, now: () => new Date(Date.now() + wallSkew) },
+    },
   );
   // A TCP echo server for port-forwarding sessions, so tests can hold a live connection.
   echo = createServer((socket) => socket.pipe(socket));
@@ -58,13 +65,14 @@ afterAll(async () => {
 
 beforeEach(() => {
   skew = 0;
+  wallSkew = 0;
   cloud.faults.clear();
   cloud.requestLog.clear();
 });
 
 /** A provider configured like a stack pointing at the local cloud. */
-async function provider(extra: Record<string, string> = {}) {
-  const p = createTerminalSessionProvider({ env: {}, sleep: async () => undefined });
+async function provider(extra: Record<string, string> = {}, deps: TerminalSessionProviderDeps = {}) {
+  const p = createTerminalSessionProvider({ env: {}, sleep: async () => undefined, ...deps });
   const config: Record<string, string> = {
     "alicloud:accessKey": KEY.accessKeyId,
     "alicloud:secretKey": KEY.accessKeySecret,
@@ -290,6 +298,35 @@ describe("retries and idempotency", () => {
     const withToken = (await adminSessions()).filter((s) => s.clientToken === outs!.clientToken);
     expect(withToken.map((s) => s.sessionId)).toEqual([id]);
     expect(outs!.effectiveClientToken).toBe(outs!.clientToken);
+  });
+
+  test("a start whose retries took long is not taken for a replay of an older session", async () => {
+    // The dropped first start made the session; both clocks then move 9 s before the retry
+    // answers (as under a run of throttling and backoff). The session is this create's own.
+    let localShift = 0;
+    const real = ecs();
+    const slowRetries: AlicloudRpcClient = {
+      ...real,
+      async call(action, params, options) {
+        if (action !== "StartTerminalSession") return real.call(action, params, options);
+        try {
+          return await real.call(action, params, { ...options, retry: false });
+        } catch {
+          skew += 9000;
+          wallSkew += 9000;
+          localShift += 9000;
+          return real.call(action, params, options);
+        }
+      },
+    };
+    const p = await provider({}, { now: () => Date.now() + localShift, client: () => slowRetries });
+    cloud.faults.add({ action: "StartTerminalSession", kind: "dropResponse", count: 1 });
+    const { id, outs } = await checkAndCreate(p, { instanceIds: [INSTANCE] }, `${URN}-slow`);
+    expect(calls("StartTerminalSession").map((r) => r.status)).toEqual([0, 200]);
+    const withToken = (await adminSessions()).filter((s) => s.clientToken === outs!.clientToken);
+    expect(withToken.map((s) => s.sessionId)).toEqual([id]);
+    expect(outs!.effectiveClientToken).toBe(outs!.clientToken);
+    await p.delete!(id, outs!);
   });
 
   test("throttling on StartTerminalSession is retried", async () => {

@@ -248,11 +248,13 @@ export function terminalSessionLifecycle(deps: TerminalSessionProviderDeps = {})
     const startedAt = now();
     let token = inputs.clientToken;
     for (let round = 1; ; round++) {
-      const sent = now();
       const started = await startTerminalSession(client, { ...request, clientToken: token });
       const answered = now();
-      // The cloud's clock when this create began, corrected by the server's Date header.
-      const offset = started.serverDate ? started.serverDate.getTime() - (sent + answered) / 2 : 0;
+      // The cloud's clock when this create began, corrected by the server's Date header. The
+      // answer's Date was read at or before `answered` (and is cut to the second), so this offset
+      // is never above the true one: a session this call made (while retries took their time)
+      // never looks older than the call. A midpoint of the whole call, retries included, did.
+      const offset = started.serverDate ? started.serverDate.getTime() - answered : 0;
       const cloudStart = startedAt + offset;
       const outs: Record<string, unknown> = {
         ...base,
