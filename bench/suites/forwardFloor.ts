@@ -46,15 +46,23 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
+/** Write system calls a process has made (`syscw` of /proc/PID/io): what batching saves. */
+function writeCalls(pid: number): number {
+  return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1] ?? NaN);
+}
+
 interface Run {
   mbps: number;
   /** CPU ms per MB of each process of the arm, in the order of its pids. */
   cpuPerMB: number[];
+  /** Write system calls per MB of each process of the arm. */
+  writesPerMB: number[];
 }
 
 /** Runs `transfer` and measures its rate and the CPU `pids` spent meanwhile. */
 async function measured(pids: number[], bytes: number, transfer: () => Promise<void>): Promise<Run> {
   const before = pids.map(cpuMs);
+  const writesBefore = pids.map(writeCalls);
   const start = performance.now();
   const finished = await Promise.race([
     transfer().then(() => true),
@@ -64,6 +72,7 @@ async function measured(pids: number[], bytes: number, transfer: () => Promise<v
   return {
     mbps: finished ? bytes / MB / (ms / 1000) : 0,
     cpuPerMB: pids.map((pid, i) => (cpuMs(pid) - before[i]) / (bytes / MB)),
+    writesPerMB: pids.map((pid, i) => (writeCalls(pid) - writesBefore[i]) / (bytes / MB)),
   };
 }
 
@@ -226,6 +235,11 @@ export async function forwardFloorSuite(options: ForwardFloorOptions): Promise<S
     floorSender: medianOf(floor, (r) => r.cpuPerMB[0]),
     floorReceiver: medianOf(floor, (r) => r.cpuPerMB[1]),
   };
+  const writes = {
+    client: medianOf(ours, (r) => r.writesPerMB[0]),
+    cloud: medianOf(ours, (r) => r.writesPerMB[1]),
+    floorSender: medianOf(floor, (r) => r.writesPerMB[0]),
+  };
   const figures: Figure[] = [
     {
       id: "25a",
@@ -233,14 +247,24 @@ export async function forwardFloorSuite(options: ForwardFloorOptions): Promise<S
       goal: ">= 40% of the floor",
       measured:
         `${fmt(share * 100)}% (ours ${fmt(oursMBps)} MB/s, floor ${fmt(floorMBps)} MB/s; run by run ${fmt(pairedShare * 100)}%; plugin ${fmt(pluginMBps)} MB/s over ${options.pluginBytes / MB} MB); ` +
-        `CPU per MB: client ${fmt(cpu.client)} ms, local cloud ${fmt(cpu.cloud)} ms (floor: sender ${fmt(cpu.floorSender)} ms, receiver ${fmt(cpu.floorReceiver)} ms)`,
+        `CPU per MB: client ${fmt(cpu.client)} ms, local cloud ${fmt(cpu.cloud)} ms (floor: sender ${fmt(cpu.floorSender)} ms, receiver ${fmt(cpu.floorReceiver)} ms); ` +
+        `write system calls per MB: client ${fmt(writes.client, 0)}, local cloud ${fmt(writes.cloud, 0)} (floor sender ${fmt(writes.floorSender, 0)})`,
       pass: share >= 0.4,
-      details: { oursMBps, floorMBps, pairedShare, pluginMBps, cpuMsPerMB: cpu, ours, floor },
+      details: {
+        oursMBps,
+        floorMBps,
+        pairedShare,
+        pluginMBps,
+        cpuMsPerMB: cpu,
+        writesPerMB: writes,
+        ours,
+        floor,
+      },
     },
   ];
   return {
     suite: "forwardFloor",
-    method: `The local cloud (\`pulumi-sessions local-cloud\`) and our client (client/ssm's forwardPort, driven by test/fuzz/support/clientHost.ts) each run in a process of their own on loopback; the application that sends and the target that receives run in the bench's process. Each run of ours is a fresh port-forwarding session: the application writes ${bytes / MB} MB in 64 KiB writes, honouring back-pressure, timed until the target has the last byte. The floor (bench/lib/wsFloor.ts) is two Node.js processes joined by a plain \`ws\` WebSocket (no compression) on loopback: the sender sends the same number of bytes in binary messages of ${FLOOR_MESSAGE_BYTES} bytes (the protocol's header and its largest payload) with no acknowledgement, holding at most 1 MiB queued, timed until the receiver has counted them all. One unmeasured warm-up of each, then ${options.runs} runs of each arm, interleaved with alternating order; figures are medians (the share also run by run: the median of each run of ours over the floor run beside it). CPU time is user + system time from /proc/PID/stat (the counters \`process.cpuUsage()\` reads, 10 ms ticks) of the two processes of each arm over the timed window, per MB. The official plugin carries ${options.pluginBytes / MB} MB once through the same local cloud (it moves under 1 MB/s).`,
+    method: `The local cloud (\`pulumi-sessions local-cloud\`) and our client (client/ssm's forwardPort, driven by test/fuzz/support/clientHost.ts) each run in a process of their own on loopback; the application that sends and the target that receives run in the bench's process. Each run of ours is a fresh port-forwarding session: the application writes ${bytes / MB} MB in 64 KiB writes, honouring back-pressure, timed until the target has the last byte. The floor (bench/lib/wsFloor.ts) is two Node.js processes joined by a plain \`ws\` WebSocket (no compression) on loopback: the sender sends the same number of bytes in binary messages of ${FLOOR_MESSAGE_BYTES} bytes (the protocol's header and its largest payload) with no acknowledgement, holding at most 1 MiB queued, timed until the receiver has counted them all. One unmeasured warm-up of each, then ${options.runs} runs of each arm, interleaved with alternating order; figures are medians (the share also run by run: the median of each run of ours over the floor run beside it). CPU time is user + system time from /proc/PID/stat (the counters \`process.cpuUsage()\` reads, 10 ms ticks) of the two processes of each arm over the timed window, per MB; write system calls likewise from /proc/PID/io (\`syscw\`). The official plugin carries ${options.pluginBytes / MB} MB once through the same local cloud (it moves under 1 MB/s).`,
     figures,
     durationMs: Date.now() - started,
   };
