@@ -7,18 +7,21 @@ import { WebSocketOutflow, type OutflowEvents } from "./outflow";
 async function rig(events: OutflowEvents) {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
   await new Promise<void>((resolve) => wss.once("listening", resolve));
-  const accepted = new Promise<WebSocket>((resolve) => wss.once("connection", resolve));
+  const accepted = new Promise<[WebSocket, Duplex]>((resolve) =>
+    wss.once("connection", (ws, req) => resolve([ws, req.socket])),
+  );
   const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, {
     perMessageDeflate: false,
   });
   const received: Buffer[] = [];
   client.on("message", (d: Buffer) => received.push(d));
-  const server = await accepted;
+  const [server, socket] = await accepted;
   await new Promise((resolve) => client.once("open", resolve));
-  const outflow = new WebSocketOutflow(server, { high: 64 * 1024, low: 16 * 1024 }, events);
+  const outflow = new WebSocketOutflow(server, socket, { high: 64 * 1024, low: 16 * 1024 }, events);
   return {
     client,
     server,
+    socket,
     outflow,
     received,
     close: async () => {
@@ -37,7 +40,7 @@ describe("WebSocketOutflow", () => {
   it("sends what one tick sends in one write to the kernel, each frame its own message", async () => {
     const r = await rig({ onFull: () => undefined, onDrained: () => undefined });
     try {
-      const socket = (r.server as unknown as { _socket: Duplex & Record<string, unknown> })._socket;
+      const socket = r.socket as Duplex & Record<string, unknown>;
       let writes = 0;
       for (const method of ["_write", "_writev"] as const) {
         const original = socket[method] as (...args: unknown[]) => void;

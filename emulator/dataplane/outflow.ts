@@ -29,17 +29,18 @@ export interface OutflowEvents {
 
 export class WebSocketOutflow {
   private full = false;
-  /** Corks the connection under the WebSocket for the tick (ws keeps it as `_socket`, and offers no cork). */
+  /** Corks the connection under the WebSocket for the tick (ws offers no cork of its own). */
   private readonly batch: () => void;
   private readonly sent = () => this.check();
 
+  /** `socket` is the upgraded connection `ws` runs on, as the upgrade handed it over. */
   constructor(
     private readonly ws: WebSocket,
+    socket: Duplex,
     private readonly marks: WaterMarks,
     private readonly events: OutflowEvents,
   ) {
-    const socket = (ws as unknown as { _socket?: Duplex })._socket;
-    this.batch = socket ? batchedPerTick(socket) : () => undefined;
+    this.batch = batchedPerTick(socket);
   }
 
   /** True while the peer is behind: producers should hold what they have not read yet. */

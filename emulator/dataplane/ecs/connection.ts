@@ -27,6 +27,7 @@
  * The idle countdown and the periodic close run on the local cloud's clock.
  */
 import { randomBytes } from "node:crypto";
+import type { Duplex } from "node:stream";
 import { WebSocket, type RawData } from "ws";
 import type { Clock, ClockTimer } from "../../clock";
 import type { ConnectionFaults, DataPlaneFaults } from "../faults";
@@ -107,14 +108,18 @@ export class EcsConnection {
   private readonly sourcePausedBy = new Set<"bandwidth" | "client">();
   private readonly intakePausedBy = new Set<"bandwidth" | "target">();
 
+  private readonly ws: WebSocket;
+
   constructor(
     private readonly channel: EcsChannel,
-    private readonly ws: WebSocket,
+    /** The WebSocket and the upgraded connection it runs on. */
+    upgraded: { ws: WebSocket; socket: Duplex },
     private readonly timing: EcsConnectionTiming,
     private readonly limits: EcsConnectionLimits,
     private readonly onFinished: (c: EcsConnection) => void,
   ) {
-    this.outflow = new WebSocketOutflow(ws, limits.sendMarks, {
+    this.ws = upgraded.ws;
+    this.outflow = new WebSocketOutflow(upgraded.ws, upgraded.socket, limits.sendMarks, {
       onFull: this.guarded(() => this.pauseSource("client")),
       onDrained: this.guarded(() => this.resumeSource("client")),
     });

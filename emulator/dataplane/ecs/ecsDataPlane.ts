@@ -143,10 +143,10 @@ export class EcsDataPlane implements EcsChannels {
         "The WebSocket URL is valid for 10 minutes; it has expired.",
       );
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(channel, ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(channel, ws, socket));
   }
 
-  private accept(channel: EcsChannel, ws: WebSocket): void {
+  private accept(channel: EcsChannel, ws: WebSocket, socket: Duplex): void {
     const { settings, clock, faults } = this.options;
     const timing = {
       clock,
@@ -154,7 +154,9 @@ export class EcsDataPlane implements EcsChannels {
       idleTimeoutMs: () => settings?.().idleTimeoutMs ?? channel.spec.idleTimeoutMs,
       periodicCloseMs: settings?.().periodicCloseMs,
     };
-    const conn = new EcsConnection(channel, ws, timing, this.limits, (c) => channel.connections.delete(c));
+    const conn = new EcsConnection(channel, { ws, socket }, timing, this.limits, (c) =>
+      channel.connections.delete(c),
+    );
     channel.connections.add(conn);
     try {
       conn.start();

@@ -212,7 +212,7 @@ export class SsmDataPlane implements SsmChannels {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       try {
-        this.serve(sessionId, ws);
+        this.serve(sessionId, ws, socket);
       } catch (err) {
         this.failSession(sessionId, ws, err);
       }
@@ -230,7 +230,7 @@ export class SsmDataPlane implements SsmChannels {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private serve(sessionId: string, ws: WebSocket): void {
+  private serve(sessionId: string, ws: WebSocket, socket: Duplex): void {
     const id = randomUUID();
     let opened = false;
     let faults: ConnectionFaults | undefined;
@@ -251,7 +251,7 @@ export class SsmDataPlane implements SsmChannels {
       this.limits.openTimeoutMs,
     );
     const flowChanged = guard(() => this.sessions.get(sessionId)?.agent.sinkChanged());
-    const outflow = new WebSocketOutflow(ws, this.limits.sendMarks, {
+    const outflow = new WebSocketOutflow(ws, socket, this.limits.sendMarks, {
       onFull: flowChanged,
       onDrained: flowChanged,
     });
