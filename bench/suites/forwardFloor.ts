@@ -76,12 +76,16 @@ async function measured(pids: number[], bytes: number, transfer: () => Promise<v
   };
 }
 
-/** A process of bench/lib/wsFloor.ts and the next IPC message it sends. */
-function floorProcess(role: "receiver" | "sender"): {
+/** A process of a floor (bench/lib/wsFloor.ts, relayFloor.ts) in `args`, and the next IPC message it sends. */
+function floorProcess(
+  file: "wsFloor.ts" | "relayFloor.ts",
+  ...args: string[]
+): {
   child: ChildProcess;
   next(): Promise<Record<string, number>>;
 } {
-  const child = fork(join(__dirname, "..", "lib", "wsFloor.ts"), [role], {
+  const role = args[0];
+  const child = fork(join(__dirname, "..", "lib", file), args, {
     execArgv: ["-r", require.resolve("../register.js")],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -101,8 +105,8 @@ function floorProcess(role: "receiver" | "sender"): {
 
 /** The two floor processes; `run` carries `bytes` once. */
 async function startFloor() {
-  const receiver = floorProcess("receiver");
-  const sender = floorProcess("sender");
+  const receiver = floorProcess("wsFloor.ts", "receiver");
+  const sender = floorProcess("wsFloor.ts", "sender");
   const { port } = await receiver.next();
   const pids = [sender.child.pid!, receiver.child.pid!];
   return {
@@ -117,6 +121,32 @@ async function startFloor() {
     stop() {
       sender.child.kill();
       receiver.child.kill();
+    },
+  };
+}
+
+/** The relay floor's two processes; `run` carries `bytes` once from an application to a target. */
+async function startRelayFloor() {
+  const exit = floorProcess("relayFloor.ts", "exit");
+  const { port: wsPort } = await exit.next();
+  const entry = floorProcess("relayFloor.ts", "entry", `ws://127.0.0.1:${wsPort}`);
+  const { port } = await entry.next();
+  const pids = [entry.child.pid!, exit.child.pid!];
+  return {
+    run: async (bytes: number) => {
+      const target = await sink(bytes);
+      try {
+        const ready = exit.next();
+        exit.child.send({ target: target.port });
+        await ready;
+        return await carry(port, pids, bytes, target.all);
+      } finally {
+        await target.close();
+      }
+    },
+    stop() {
+      entry.child.kill();
+      exit.child.kill();
     },
   };
 }
@@ -199,33 +229,41 @@ export async function forwardFloorSuite(options: ForwardFloorOptions): Promise<S
   const { transferBytes: bytes } = options;
   const ours: Run[] = [];
   const floor: Run[] = [];
+  const relay: Run[] = [];
   let pluginMBps = 0;
   const [cloud, client] = await Promise.all([startCloudProcess(), startClientProcess()]);
   const wsFloor = await startFloor();
+  const relayFloor = await startRelayFloor();
   try {
-    // A first transfer of each warms up both (JIT, buffers); it is not counted.
+    // A first transfer of each warms them up (JIT, buffers); it is not counted.
     await wsFloor.run(bytes);
+    await relayFloor.run(bytes);
     await throughOurs(cloud, client, Math.min(bytes, 8 * MB));
+    const arms: Array<[Run[], () => Promise<Run>]> = [
+      [floor, () => wsFloor.run(bytes)],
+      [relay, () => relayFloor.run(bytes)],
+      [ours, () => throughOurs(cloud, client, bytes)],
+    ];
     for (let i = 0; i < options.runs; i++) {
-      // The arms alternate which goes first, so neither always follows the other.
-      const arms = [() => wsFloor.run(bytes), () => throughOurs(cloud, client, bytes)];
-      const [first, second] = i % 2 === 0 ? arms : arms.reverse();
-      const a = await first();
-      const b = await second();
-      floor.push(i % 2 === 0 ? a : b);
-      ours.push(i % 2 === 0 ? b : a);
+      // The arms take turns going first, so none always follows another.
+      for (let k = 0; k < arms.length; k++) {
+        const [runs, run] = arms[(i + k) % arms.length];
+        runs.push(await run());
+      }
       process.stderr.write(
-        `bench: forwardFloor: run ${i + 1}: ours ${fmt(ours[i].mbps)} MB/s, floor ${fmt(floor[i].mbps)} MB/s\n`,
+        `bench: forwardFloor: run ${i + 1}: ours ${fmt(ours[i].mbps)} MB/s, floor ${fmt(floor[i].mbps)} MB/s, relay floor ${fmt(relay[i].mbps)} MB/s\n`,
       );
     }
     pluginMBps = await throughPlugin(cloud, options.pluginBytes);
   } finally {
     wsFloor.stop();
+    relayFloor.stop();
     await Promise.all([client.stop(), cloud.stop()]);
   }
 
   const oursMBps = medianOf(ours, (r) => r.mbps);
   const floorMBps = medianOf(floor, (r) => r.mbps);
+  const relayMBps = medianOf(relay, (r) => r.mbps);
   const share = oursMBps / floorMBps;
   // Each run of ours beside the floor measured next to it: less swayed by load that comes and goes.
   const pairedShare = median(ours.map((r, i) => r.mbps / floor[i].mbps));
@@ -234,6 +272,8 @@ export async function forwardFloorSuite(options: ForwardFloorOptions): Promise<S
     cloud: medianOf(ours, (r) => r.cpuPerMB[1]),
     floorSender: medianOf(floor, (r) => r.cpuPerMB[0]),
     floorReceiver: medianOf(floor, (r) => r.cpuPerMB[1]),
+    relayEntry: medianOf(relay, (r) => r.cpuPerMB[0]),
+    relayExit: medianOf(relay, (r) => r.cpuPerMB[1]),
   };
   const writes = {
     client: medianOf(ours, (r) => r.writesPerMB[0]),
@@ -248,23 +288,26 @@ export async function forwardFloorSuite(options: ForwardFloorOptions): Promise<S
       measured:
         `${fmt(share * 100)}% (ours ${fmt(oursMBps)} MB/s, floor ${fmt(floorMBps)} MB/s; run by run ${fmt(pairedShare * 100)}%; plugin ${fmt(pluginMBps)} MB/s over ${options.pluginBytes / MB} MB); ` +
         `CPU per MB: client ${fmt(cpu.client)} ms, local cloud ${fmt(cpu.cloud)} ms (floor: sender ${fmt(cpu.floorSender)} ms, receiver ${fmt(cpu.floorReceiver)} ms); ` +
-        `write system calls per MB: client ${fmt(writes.client, 0)}, local cloud ${fmt(writes.cloud, 0)} (floor sender ${fmt(writes.floorSender, 0)})`,
+        `write system calls per MB: client ${fmt(writes.client, 0)}, local cloud ${fmt(writes.cloud, 0)} (floor sender ${fmt(writes.floorSender, 0)}); ` +
+        `relay floor (the same hops as a forward, no protocol) ${fmt(relayMBps)} MB/s: ours ${fmt((oursMBps / relayMBps) * 100)}% of it, CPU per MB entry ${fmt(cpu.relayEntry)} ms, exit ${fmt(cpu.relayExit)} ms`,
       pass: share >= 0.4,
       details: {
         oursMBps,
         floorMBps,
+        relayMBps,
         pairedShare,
         pluginMBps,
         cpuMsPerMB: cpu,
         writesPerMB: writes,
         ours,
         floor,
+        relay,
       },
     },
   ];
   return {
     suite: "forwardFloor",
-    method: `The local cloud (\`pulumi-sessions local-cloud\`) and our client (client/ssm's forwardPort, driven by test/fuzz/support/clientHost.ts) each run in a process of their own on loopback; the application that sends and the target that receives run in the bench's process. Each run of ours is a fresh port-forwarding session: the application writes ${bytes / MB} MB in 64 KiB writes, honouring back-pressure, timed until the target has the last byte. The floor (bench/lib/wsFloor.ts) is two Node.js processes joined by a plain \`ws\` WebSocket (no compression) on loopback: the sender sends the same number of bytes in binary messages of ${FLOOR_MESSAGE_BYTES} bytes (the protocol's header and its largest payload) with no acknowledgement, holding at most 1 MiB queued, timed until the receiver has counted them all. One unmeasured warm-up of each, then ${options.runs} runs of each arm, interleaved with alternating order; figures are medians (the share also run by run: the median of each run of ours over the floor run beside it). CPU time is user + system time from /proc/PID/stat (the counters \`process.cpuUsage()\` reads, 10 ms ticks) of the two processes of each arm over the timed window, per MB; write system calls likewise from /proc/PID/io (\`syscw\`). The official plugin carries ${options.pluginBytes / MB} MB once through the same local cloud (it moves under 1 MB/s).`,
+    method: `The local cloud (\`pulumi-sessions local-cloud\`) and our client (client/ssm's forwardPort, driven by test/fuzz/support/clientHost.ts) each run in a process of their own on loopback; the application that sends and the target that receives run in the bench's process. Each run of ours is a fresh port-forwarding session: the application writes ${bytes / MB} MB in 64 KiB writes, honouring back-pressure, timed until the target has the last byte. The floor (bench/lib/wsFloor.ts) is two Node.js processes joined by a plain \`ws\` WebSocket (no compression) on loopback: the sender sends the same number of bytes in binary messages of ${FLOOR_MESSAGE_BYTES} bytes (the protocol's header and its largest payload) with no acknowledgement, holding at most 1 MiB queued, timed until the receiver has counted them all. Beside it, the relay floor (bench/lib/relayFloor.ts) carries the bytes along a forward's path, application -> TCP -> entry process -> plain WebSocket -> exit process -> TCP -> target, in messages of the same size with back-pressure at every hop and no acknowledgements, digests, sequence numbers or multiplexing: what separates ours from it is the protocol, what separates it from the floor is the relaying. One unmeasured warm-up of each, then ${options.runs} runs of each arm, interleaved, the arms taking turns going first; figures are medians (the share also run by run: the median of each run of ours over the floor run beside it). CPU time is user + system time from /proc/PID/stat (the counters \`process.cpuUsage()\` reads, 10 ms ticks) of the two processes of each arm over the timed window, per MB; write system calls likewise from /proc/PID/io (\`syscw\`). The official plugin carries ${options.pluginBytes / MB} MB once through the same local cloud (it moves under 1 MB/s).`,
     figures,
     durationMs: Date.now() - started,
   };

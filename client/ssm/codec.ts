@@ -119,6 +119,45 @@ function writeUint64(frame: Buffer, at: number, n: number): void {
   frame.writeUInt32BE(n % 2 ** 32, at + 4);
 }
 
+/**
+ * A message as read: what every message needs (type, sequence number, payload) is read at once;
+ * the rest, which only some need (an id to acknowledge), when asked. One arrives per message
+ * sent, so what is not read is not made.
+ */
+class ReadMessage implements SsmMessage {
+  readonly type: string;
+  readonly sequence: number;
+  readonly payloadType: number;
+  readonly payload: Buffer;
+
+  /** `frame` is this message's own copy: nothing here holds the buffer it was read from. */
+  constructor(private readonly frame: Buffer) {
+    this.type = readType(frame);
+    // As Number(the i64) would read it, without a BigInt per message.
+    this.sequence = frame.readInt32BE(F.sequenceNumber) * 2 ** 32 + frame.readUInt32BE(F.sequenceNumber + 4);
+    this.payloadType = frame.readUInt32BE(F.payloadType);
+    this.payload = frame.subarray(F.payload);
+  }
+
+  get schemaVersion(): number {
+    return this.frame.readUInt32BE(F.schemaVersion);
+  }
+
+  get createdAt(): Date {
+    return new Date(
+      this.frame.readUInt32BE(F.createdDate) * 2 ** 32 + this.frame.readUInt32BE(F.createdDate + 4),
+    );
+  }
+
+  get flags(): bigint {
+    return this.frame.readBigUInt64BE(F.flags);
+  }
+
+  get id(): string {
+    return readUuid(this.frame, F.messageId);
+  }
+}
+
 export function deserialize(frame: Buffer): SsmMessage {
   if (frame.length < F.payload)
     throw new SsmFrameError("headerLength", `frame has ${frame.length} bytes, fewer than a header`);
@@ -132,29 +171,19 @@ export function deserialize(frame: Buffer): SsmMessage {
   if (sha256(payload) !== frame.toString("latin1", F.payloadDigest, F.payloadDigest + 32)) {
     throw new SsmFrameError("payloadDigest", "does not match the payload");
   }
-  return {
-    type: readType(frame),
-    schemaVersion: frame.readUInt32BE(F.schemaVersion),
-    createdAt: new Date(frame.readUInt32BE(F.createdDate) * 2 ** 32 + frame.readUInt32BE(F.createdDate + 4)),
-    // As Number(the i64) would read it, without a BigInt per message.
-    sequence: frame.readInt32BE(F.sequenceNumber) * 2 ** 32 + frame.readUInt32BE(F.sequenceNumber + 4),
-    flags: frame.readBigUInt64BE(F.flags),
-    id: readUuid(frame, F.messageId),
-    payloadType: frame.readUInt32BE(F.payloadType),
-    payload: Buffer.from(payload),
-  };
+  return new ReadMessage(Buffer.from(frame));
 }
 
-/** Message types by their 32 wire characters, read once each: the same few arrive all along. */
-const typeNames = new Map<string, string>();
+/** Message types by their 32 wire bytes; the same few arrive all along, compared without a string each. */
+const typeNames: Array<{ bytes: Buffer; name: string }> = [];
 function readType(frame: Buffer): string {
-  const raw = frame.toString("ascii", F.messageType, F.messageType + 32);
-  let type = typeNames.get(raw);
-  if (type === undefined) {
-    type = raw.replace(/[ \0]/g, "");
-    if (typeNames.size < 16) typeNames.set(raw, type);
+  for (const known of typeNames) {
+    if (frame.compare(known.bytes, 0, 32, F.messageType, F.messageType + 32) === 0) return known.name;
   }
-  return type;
+  const bytes = frame.subarray(F.messageType, F.messageType + 32);
+  const name = bytes.toString("ascii").replace(/[ \0]/g, "");
+  if (typeNames.length < 16) typeNames.push({ bytes: Buffer.from(bytes), name });
+  return name;
 }
 
 function writeUuid(frame: Buffer, at: number, uuid: string): void {
