@@ -25,8 +25,9 @@ const say = (m: Record<string, unknown>) => void process.send?.(m);
 
 function exit(): void {
   let target = 0;
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false }, () =>
-    say({ port: (server.address() as AddressInfo).port }),
+  const server: WebSocketServer = new WebSocketServer(
+    { host: "127.0.0.1", port: 0, perMessageDeflate: false },
+    () => say({ port: (server.address() as AddressInfo).port }),
   );
   server.on("connection", (ws) => {
     const out = connect(target, "127.0.0.1");

@@ -175,15 +175,22 @@ export function decodeMessage(frame: Buffer): AgentMessage {
   };
 }
 
-/** Valid message types by their 32 wire characters, checked once each: the same few arrive all along. */
-const typeNames = new Map<string, string>();
+/**
+ * Valid message types by their 32 wire bytes, checked once each: the same few arrive all along,
+ * so a frame's field is compared with them in place, not turned into a string each time.
+ */
+const typeNames: Array<{ field: Buffer; name: string }> = [];
 function readType(frame: Buffer): string {
-  const raw = frame.toString("ascii", 4, 4 + TYPE_LENGTH);
-  const known = typeNames.get(raw);
-  if (known !== undefined) return known;
-  const messageType = raw.replace(/[\0 ]+$/, "").replace(/^[\0 ]+/, "");
+  for (const known of typeNames) {
+    if (known.field.compare(frame, 4, 4 + TYPE_LENGTH) === 0) return known.name;
+  }
+  const field = frame.subarray(4, 4 + TYPE_LENGTH);
+  const messageType = field
+    .toString("ascii")
+    .replace(/[\0 ]+$/, "")
+    .replace(/^[\0 ]+/, "");
   if (!/^[a-z_]+$/.test(messageType)) throw new MalformedMessage("message type is empty or not a known name");
-  if (typeNames.size < 16) typeNames.set(raw, messageType);
+  if (typeNames.length < 16) typeNames.push({ field: Buffer.from(field), name: messageType });
   return messageType;
 }
 
@@ -225,6 +232,7 @@ export function acknowledgeMessage(acked: AgentMessage, now: number): Buffer {
     `{"AcknowledgedMessageType":${JSON.stringify(acked.messageType)},` +
     `"AcknowledgedMessageId":${JSON.stringify(acked.messageId)},` +
     `"AcknowledgedMessageSequenceNumber":${acked.sequenceNumber},"IsSequentialMessage":true}`;
+  // A read type is [a-z_]+ and an id hex: all ASCII, a byte per character.
   return encode({
     messageType: MessageType.acknowledge,
     schemaVersion: 1,
@@ -232,7 +240,7 @@ export function acknowledgeMessage(acked: AgentMessage, now: number): Buffer {
     sequenceNumber: 0,
     flags: 3,
     payloadType: 0,
-    payload: Buffer.from(content),
+    payload: Buffer.from(content, "latin1"),
   });
 }
 
