@@ -1,9 +1,11 @@
 /**
  * The resources the plugin serves: one door per catalog entry, running the lifecycle the dynamic
  * resource of the same type runs (one implementation, two doors), with what its row says: whether
- * `check` takes the URN (as `__urn`) and what schema.json marks secret.
+ * `check` takes the URN (as `__urn`) and what schema.json marks secret. A door's lifecycle is
+ * made on first use (see the catalog): a process pays only for the resources it serves.
  */
 import { catalog } from "../provider/catalog";
+import type { ProviderSettings } from "../provider/config";
 import type { Lifecycle } from "../provider/lifecycle";
 import { RESOURCES } from "../sdk/contract/resources";
 
@@ -21,7 +23,7 @@ export interface Door {
   /** The schema token, `sessions:<module>:<Type>`. */
   token: string;
   /** The lifecycle code. */
-  lifecycle: Lifecycle;
+  readonly lifecycle: Lifecycle;
   /** `check` derives a default from the URN, passed as `__urn`. */
   passUrn: boolean;
   /** Properties schema.json marks secret (inputs and outputs). */
@@ -30,18 +32,44 @@ export interface Door {
   secretStreams: boolean;
 }
 
-/** One door per catalog entry, by token. */
-export function buildDoors(): Map<string, Door> {
-  return new Map(
-    catalog.map(({ row, lifecycle }) => [
-      row.token,
-      {
-        token: row.token,
-        lifecycle: lifecycle(),
-        passUrn: row.takesUrn,
-        secretProperties: [...row.secretInputs, ...row.secretOutputs],
-        secretStreams: SECRET_STREAM_TYPES.has(row.token),
+/** The doors by token, and the settings every lifecycle runs with, made already or not. */
+export interface Doors {
+  get(token: string): Door | undefined;
+  /** Hands the settings to the lifecycles made so far, and to each one made later. */
+  configure(settings: ProviderSettings): void;
+}
+
+/** One door per catalog entry, and `extra` (ready-made ones), by token. */
+export function buildDoors(extra: readonly Door[] = []): Doors {
+  let settings: ProviderSettings | undefined;
+  const made: Lifecycle[] = [];
+  const doors = new Map<string, Door>();
+  for (const { row, lifecycle } of catalog) {
+    let own: Lifecycle | undefined;
+    doors.set(row.token, {
+      token: row.token,
+      get lifecycle() {
+        if (!own) {
+          own = lifecycle();
+          if (settings) own.configure(settings);
+          made.push(own);
+        }
+        return own;
       },
-    ]),
-  );
+      passUrn: row.takesUrn,
+      secretProperties: [...row.secretInputs, ...row.secretOutputs],
+      secretStreams: SECRET_STREAM_TYPES.has(row.token),
+    });
+  }
+  for (const door of extra) {
+    doors.set(door.token, door);
+    made.push(door.lifecycle);
+  }
+  return {
+    get: (token) => doors.get(token),
+    configure(next) {
+      settings = next;
+      for (const lifecycle of made) lifecycle.configure(next);
+    },
+  };
 }

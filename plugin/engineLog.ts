@@ -3,6 +3,8 @@
  * its verbose log, so this is the one way a plugin's line reaches `pulumi` output. The engine
  * passes its address as the plugin's first argument; without one (a plugin run by hand) lines go
  * to stderr. Lines are sent one at a time, so the engine shows them in the order they were made.
+ * The client (and the engine's protocol modules) is made for the first line: a plugin that logs
+ * nothing never loads them.
  */
 import * as path from "node:path";
 
@@ -11,8 +13,6 @@ const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const grpc = require(
   require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }),
 ) as typeof import("@grpc/grpc-js");
-const engineRpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
-const engineProto = require("@pulumi/pulumi/proto/engine_pb");
 const { parseArgs } = require("@pulumi/pulumi/provider/internals") as {
   parseArgs(args: string[]): { engineAddress: string } | undefined;
 };
@@ -28,6 +28,8 @@ interface EngineClient {
   close(): void;
 }
 
+/** The engine's address, and its client once a line was sent. */
+let address: string | undefined;
 let client: EngineClient | undefined;
 /** The lines sent so far, in order: each waits for the one before. */
 let sent: Promise<void> = Promise.resolve();
@@ -36,19 +38,30 @@ const toStderr = (message: string) => void process.stderr.write(`${message}\n`);
 
 /** Sends later lines to the engine whose address the plugin's arguments carry (none: stderr). */
 export function useEngineFrom(args: string[]): void {
-  const address = parseArgs(args)?.engineAddress;
   client?.close();
-  client = address ? new engineRpc.EngineClient(address, grpc.credentials.createInsecure()) : undefined;
+  client = undefined;
+  address = parseArgs(args)?.engineAddress;
 }
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded for the first line */
+const engineProto = () => require("@pulumi/pulumi/proto/engine_pb");
+
+function engineClient(): EngineClient | undefined {
+  if (!client && address) {
+    const engineRpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
+    client = new engineRpc.EngineClient(address, grpc.credentials.createInsecure()) as EngineClient;
+  }
+  return client;
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Sends a line to the engine's log; a line the engine does not take goes to stderr. */
 export const engineLog: EngineLog = (message, severity = "info", urn) => {
-  const engine = client;
+  const engine = engineClient();
   if (!engine) return toStderr(message);
-  const request = new engineProto.LogRequest();
-  request.setSeverity(
-    severity === "warning" ? engineProto.LogSeverity.WARNING : engineProto.LogSeverity.INFO,
-  );
+  const proto = engineProto();
+  const request = new proto.LogRequest();
+  request.setSeverity(severity === "warning" ? proto.LogSeverity.WARNING : proto.LogSeverity.INFO);
   request.setMessage(message);
   if (urn) request.setUrn(urn);
   sent = sent.then(

@@ -50,6 +50,16 @@ test("typeOfUrn reads the type, also under a parent", () => {
   expect(typeOfUrn("urn:pulumi:dev::proj::my:C$sessions:aws:SsmSession::x")).toBe("sessions:aws:SsmSession");
 });
 
+test("a resource checked before Configure runs with Configure's settings after it", async () => {
+  const early = createSessionsPlugin({ schema, version: "0.1.0", env: {} });
+  const before = await early.provider.check!(SSM_URN, {}, { target: TARGET });
+  expect(before.failures?.map((f) => f.property)).toContain("region");
+  await early.configure({ localCloud: cloud.url, awsRegion: AWS_REGION });
+  const after = await early.provider.check!(SSM_URN, {}, { target: TARGET });
+  expect(after.failures).toEqual([]);
+  expect(after.inputs.region).toBe(AWS_REGION);
+});
+
 test("serves schema.json unchanged", () => {
   expect(plugin.provider.schema).toBe(schema);
 });

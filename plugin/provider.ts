@@ -93,15 +93,16 @@ export function typeOfUrn(urn: string): string {
 /** Creates the plugin (see the module comment). */
 export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPlugin {
   const env = options.env ?? process.env;
-  const doors = buildDoors();
   const tunnels = options.tunnels ?? new TunnelHost();
-  doors.set(TUNNEL_ENDPOINT_TYPE, {
-    token: TUNNEL_ENDPOINT_TYPE,
-    lifecycle: tunnelEndpointLifecycle(() => tunnels.endpoint()),
-    passUrn: false,
-    secretProperties: [],
-    secretStreams: false,
-  });
+  const doors = buildDoors([
+    {
+      token: TUNNEL_ENDPOINT_TYPE,
+      lifecycle: tunnelEndpointLifecycle(() => tunnels.endpoint()),
+      passUrn: false,
+      secretProperties: [],
+      secretStreams: false,
+    },
+  ]);
 
   function door(urn: string): Door {
     const type = typeOfUrn(urn);
@@ -234,7 +235,7 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
     async configure(values, urn) {
       try {
         const settings = resolveProviderSettings(dynamicConfigSource(plain(values)), env);
-        for (const d of doors.values()) d.lifecycle.configure(settings);
+        doors.configure(settings);
         await tunnels.configure(
           plain(values),
           settings,

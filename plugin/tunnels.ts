@@ -5,13 +5,15 @@
  * step that uses one: during `up` when the program registers it, during `refresh` and `destroy`
  * from state before any read or delete. It stops plugins at the very end (SIGINT, then SIGKILL
  * after 5 s), after `up`'s deletes too; that is when the tunnel's sessions are ended. The tunnel
- * itself (inputs, sessions, journal) is `provider/tunnel/`.
+ * itself (inputs, sessions, journal) is `provider/tunnel/`, loaded once a provider holds a tunnel.
  */
 import type { ProviderSettings } from "../provider/config";
+import { onFirstUse } from "../provider/lifecycle";
 import { tunnelSpecOf } from "../provider/tunnel/inputs";
-import { logLine } from "../provider/tunnel/sessions";
+import { logLine } from "../provider/tunnel/logLine";
 import { engineLog, engineLogFlushed, type EngineLog } from "./engineLog";
-import { openTunnel, type Tunnel } from "../provider/tunnel/tunnel";
+import type * as TunnelModule from "../provider/tunnel/tunnel";
+import type { Tunnel } from "../provider/tunnel/tunnel";
 import type { TunnelAddress } from "../provider/tunnel/endpoint";
 import {
   TUNNEL_DRY_RUN_INPUT,
@@ -20,10 +22,10 @@ import {
   TUNNEL_INPUTS,
 } from "../sdk/contract/tunnel";
 
-// The tunnel e2e tests pick their ports with it from here.
-export { freePort } from "../provider/tunnel/inputs";
-
 type Bag = Record<string, unknown>;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tunnelModule = onFirstUse(() => require("../provider/tunnel/tunnel") as typeof TunnelModule);
 
 /** The tunnel a plugin process holds (one provider, one process), and its ending however the process ends. */
 export class TunnelHost {
@@ -45,7 +47,7 @@ export class TunnelHost {
     const name = urn.split("::").pop();
     // Configured once the port listens: the session starts beside the engine's next steps, a
     // connection made before it is up waits for it, and the endpoint reports a start that failed.
-    const tunnel = await openTunnel(spec, settings, {
+    const tunnel = await tunnelModule().openTunnel(spec, settings, {
       urn,
       waitForSession: false,
       log: (m, severity) => this.log(`tunnel ${name}: ${logLine(m)}`, severity, urn),

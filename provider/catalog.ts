@@ -2,27 +2,30 @@
  * The provider's side of each resource row (`sdk/contract/resources.ts`): its lifecycle, for the
  * plugin's doors, and what schema.json and the docs are generated from. The zod schemas and
  * their doc comments are the single source of the fields.
+ *
+ * An entry's lifecycle and schemas load on first use: the plugin starts without either, and a
+ * plugin process loads only the lifecycles of the resources it serves.
  */
 import type { z } from "zod";
 import { RESOURCES, type ResourceRow } from "../sdk/contract/resources";
-import type { Lifecycle } from "./lifecycle";
-import * as killInstanceSessionTask from "./resources/killInstanceSessionTask/schema";
-import { killInstanceSessionTaskLifecycle } from "./resources/killInstanceSessionTask/lifecycle";
-import { revocationResultSchema } from "./resources/revocation/schema";
-import { revocationLifecycle } from "./resources/revocation/lifecycle";
-import * as ssmSession from "./resources/ssmSession/schema";
-import { ssmSessionLifecycle } from "./resources/ssmSession/lifecycle";
-import * as ssmSessionRevocation from "./resources/ssmSessionRevocation/schema";
-import { ssmSessionRevocationCloud } from "./resources/ssmSessionRevocation/lifecycle";
-import * as terminalSession from "./resources/terminalSession/schema";
-import { terminalSessionLifecycle } from "./resources/terminalSession/lifecycle";
-import * as terminalSessionRevocation from "./resources/terminalSessionRevocation/schema";
-import { terminalSessionRevocationCloud } from "./resources/terminalSessionRevocation/lifecycle";
-import * as alicloudCommand from "./resources/alicloudCommand/schema";
-import { alicloudCommandLifecycle } from "./resources/alicloudCommand/lifecycle";
-import * as awsCommand from "./resources/awsCommand/schema";
-import { awsCommandLifecycle } from "./resources/awsCommand/lifecycle";
-import { commandComputedSchema } from "./resources/command/schema";
+import { onFirstUse, type Lifecycle } from "./lifecycle";
+import type * as KillInstanceSessionTask from "./resources/killInstanceSessionTask/schema";
+import type * as KillInstanceSessionTaskLifecycle from "./resources/killInstanceSessionTask/lifecycle";
+import type * as Revocation from "./resources/revocation/schema";
+import type * as RevocationLifecycle from "./resources/revocation/lifecycle";
+import type * as SsmSession from "./resources/ssmSession/schema";
+import type * as SsmSessionLifecycle from "./resources/ssmSession/lifecycle";
+import type * as SsmSessionRevocation from "./resources/ssmSessionRevocation/schema";
+import type * as SsmSessionRevocationLifecycle from "./resources/ssmSessionRevocation/lifecycle";
+import type * as TerminalSession from "./resources/terminalSession/schema";
+import type * as TerminalSessionLifecycle from "./resources/terminalSession/lifecycle";
+import type * as TerminalSessionRevocation from "./resources/terminalSessionRevocation/schema";
+import type * as TerminalSessionRevocationLifecycle from "./resources/terminalSessionRevocation/lifecycle";
+import type * as AlicloudCommand from "./resources/alicloudCommand/schema";
+import type * as AlicloudCommandLifecycle from "./resources/alicloudCommand/lifecycle";
+import type * as AwsCommand from "./resources/awsCommand/schema";
+import type * as AwsCommandLifecycle from "./resources/awsCommand/lifecycle";
+import type * as Command from "./resources/command/schema";
 
 /** A resource as the plugin runs it and schema.json describes it. */
 export interface CatalogEntry {
@@ -47,99 +50,142 @@ export interface CatalogEntry {
   inPlaceInputs?: readonly string[];
 }
 
-const COMMAND_OUTPUTS = {
-  schema: commandComputedSchema,
-  name: "commandComputedSchema",
-  sourceFile: "provider/resources/command/schema.ts",
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use (see the module comment) */
+const killInstanceSessionTask = onFirstUse(
+  () => require("./resources/killInstanceSessionTask/schema") as typeof KillInstanceSessionTask,
+);
+const revocation = onFirstUse(() => require("./resources/revocation/schema") as typeof Revocation);
+const ssmSession = onFirstUse(() => require("./resources/ssmSession/schema") as typeof SsmSession);
+const ssmSessionRevocation = onFirstUse(
+  () => require("./resources/ssmSessionRevocation/schema") as typeof SsmSessionRevocation,
+);
+const terminalSession = onFirstUse(
+  () => require("./resources/terminalSession/schema") as typeof TerminalSession,
+);
+const terminalSessionRevocation = onFirstUse(
+  () => require("./resources/terminalSessionRevocation/schema") as typeof TerminalSessionRevocation,
+);
+const alicloudCommand = onFirstUse(
+  () => require("./resources/alicloudCommand/schema") as typeof AlicloudCommand,
+);
+const awsCommand = onFirstUse(() => require("./resources/awsCommand/schema") as typeof AwsCommand);
+const command = onFirstUse(() => require("./resources/command/schema") as typeof Command);
+
+const lifecycles = {
+  killInstanceSessionTask: () =>
+    require("./resources/killInstanceSessionTask/lifecycle") as typeof KillInstanceSessionTaskLifecycle,
+  revocation: () => require("./resources/revocation/lifecycle") as typeof RevocationLifecycle,
+  ssmSession: () => require("./resources/ssmSession/lifecycle") as typeof SsmSessionLifecycle,
+  ssmSessionRevocation: () =>
+    require("./resources/ssmSessionRevocation/lifecycle") as typeof SsmSessionRevocationLifecycle,
+  terminalSession: () => require("./resources/terminalSession/lifecycle") as typeof TerminalSessionLifecycle,
+  terminalSessionRevocation: () =>
+    require("./resources/terminalSessionRevocation/lifecycle") as typeof TerminalSessionRevocationLifecycle,
+  alicloudCommand: () => require("./resources/alicloudCommand/lifecycle") as typeof AlicloudCommandLifecycle,
+  awsCommand: () => require("./resources/awsCommand/lifecycle") as typeof AwsCommandLifecycle,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The schema `name` of a module, read from the module on first use. */
+function schemaOf<M>(load: () => M, name: keyof M & string, sourceFile?: string) {
+  return {
+    name,
+    ...(sourceFile === undefined ? {} : { sourceFile }),
+    get schema() {
+      return load()[name] as z.ZodObject;
+    },
+  };
+}
+
+const COMMAND_OUTPUTS = schemaOf(command, "commandComputedSchema", "provider/resources/command/schema.ts");
 
 /** A Command's inputs that update in place: every other one (instance, region, triggers, user) replaces it. */
 const commandInPlaceInputs = (keys: readonly string[]) =>
   keys.filter((k) => !["instanceId", "target", "region", "triggers", "username"].includes(k));
 
-const REVOCATION_OUTPUTS = {
-  schema: revocationResultSchema,
-  name: "revocationResultSchema",
-  sourceFile: "provider/resources/revocation/schema.ts",
-};
+const REVOCATION_OUTPUTS = schemaOf(
+  revocation,
+  "revocationResultSchema",
+  "provider/resources/revocation/schema.ts",
+);
 
 export const catalog: readonly CatalogEntry[] = [
   {
     row: RESOURCES.terminalSession,
-    lifecycle: () => terminalSessionLifecycle(),
+    lifecycle: () => lifecycles.terminalSession().terminalSessionLifecycle(),
     docFile: "docs/alicloud/terminal-session.md",
     sdk: { file: "sdk/alicloud/terminalSession.ts", className: "TerminalSession" },
     sourceFile: "provider/resources/terminalSession/schema.ts",
-    inputs: { schema: terminalSession.terminalSessionInputsSchema, name: "terminalSessionInputsSchema" },
-    outputs: { schema: terminalSession.terminalSessionComputedSchema, name: "terminalSessionComputedSchema" },
+    inputs: schemaOf(terminalSession, "terminalSessionInputsSchema"),
+    outputs: schemaOf(terminalSession, "terminalSessionComputedSchema"),
   },
   {
     row: RESOURCES.killInstanceSessionTask,
-    lifecycle: () => killInstanceSessionTaskLifecycle(),
+    lifecycle: () => lifecycles.killInstanceSessionTask().killInstanceSessionTaskLifecycle(),
     docFile: "docs/alicloud/kill-instance-session-task.md",
     sdk: { file: "sdk/alicloud/killInstanceSessionTask.ts", className: "KillInstanceSessionTask" },
     sourceFile: "provider/resources/killInstanceSessionTask/schema.ts",
-    inputs: {
-      schema: killInstanceSessionTask.killInstanceSessionTaskInputsSchema,
-      name: "killInstanceSessionTaskInputsSchema",
+    inputs: schemaOf(killInstanceSessionTask, "killInstanceSessionTaskInputsSchema"),
+    outputs: schemaOf(killInstanceSessionTask, "killInstanceSessionTaskComputedSchema"),
+    get inPlaceInputs() {
+      return killInstanceSessionTask().IN_PLACE_KEYS;
     },
-    outputs: {
-      schema: killInstanceSessionTask.killInstanceSessionTaskComputedSchema,
-      name: "killInstanceSessionTaskComputedSchema",
-    },
-    inPlaceInputs: killInstanceSessionTask.IN_PLACE_KEYS,
   },
   {
     row: RESOURCES.terminalSessionRevocation,
-    lifecycle: () => revocationLifecycle(terminalSessionRevocationCloud),
+    lifecycle: () =>
+      lifecycles
+        .revocation()
+        .revocationLifecycle(lifecycles.terminalSessionRevocation().terminalSessionRevocationCloud),
     docFile: "docs/alicloud/terminal-session-revocation.md",
     sdk: { file: "sdk/alicloud/terminalSessionRevocation.ts", className: "TerminalSessionRevocation" },
     sourceFile: "provider/resources/terminalSessionRevocation/schema.ts",
-    inputs: {
-      schema: terminalSessionRevocation.terminalSessionRevocationInputsSchema,
-      name: "terminalSessionRevocationInputsSchema",
-    },
+    inputs: schemaOf(terminalSessionRevocation, "terminalSessionRevocationInputsSchema"),
     outputs: REVOCATION_OUTPUTS,
   },
   {
     row: RESOURCES.ssmSession,
-    lifecycle: () => ssmSessionLifecycle(),
+    lifecycle: () => lifecycles.ssmSession().ssmSessionLifecycle(),
     docFile: "docs/aws/ssm-session.md",
     sdk: { file: "sdk/aws/ssmSession.ts", className: "SsmSession" },
     sourceFile: "provider/resources/ssmSession/schema.ts",
-    inputs: { schema: ssmSession.ssmSessionInputsSchema, name: "ssmSessionInputsSchema" },
-    outputs: { schema: ssmSession.ssmSessionComputedSchema, name: "ssmSessionComputedSchema" },
+    inputs: schemaOf(ssmSession, "ssmSessionInputsSchema"),
+    outputs: schemaOf(ssmSession, "ssmSessionComputedSchema"),
   },
   {
     row: RESOURCES.ssmSessionRevocation,
-    lifecycle: () => revocationLifecycle(ssmSessionRevocationCloud),
+    lifecycle: () =>
+      lifecycles
+        .revocation()
+        .revocationLifecycle(lifecycles.ssmSessionRevocation().ssmSessionRevocationCloud),
     docFile: "docs/aws/ssm-session-revocation.md",
     sdk: { file: "sdk/aws/ssmSessionRevocation.ts", className: "SsmSessionRevocation" },
     sourceFile: "provider/resources/ssmSessionRevocation/schema.ts",
-    inputs: {
-      schema: ssmSessionRevocation.ssmSessionRevocationInputsSchema,
-      name: "ssmSessionRevocationInputsSchema",
-    },
+    inputs: schemaOf(ssmSessionRevocation, "ssmSessionRevocationInputsSchema"),
     outputs: REVOCATION_OUTPUTS,
   },
   {
     row: RESOURCES.alicloudCommand,
-    lifecycle: () => alicloudCommandLifecycle(),
+    lifecycle: () => lifecycles.alicloudCommand().alicloudCommandLifecycle(),
     docFile: "docs/alicloud/command.md",
     sdk: { file: "sdk/alicloud/command.ts", className: "Command" },
     sourceFile: "provider/resources/alicloudCommand/schema.ts",
-    inputs: { schema: alicloudCommand.alicloudCommandInputsSchema, name: "alicloudCommandInputsSchema" },
+    inputs: schemaOf(alicloudCommand, "alicloudCommandInputsSchema"),
     outputs: COMMAND_OUTPUTS,
-    inPlaceInputs: commandInPlaceInputs(alicloudCommand.ALICLOUD_COMMAND_INPUT_KEYS),
+    get inPlaceInputs() {
+      return commandInPlaceInputs(alicloudCommand().ALICLOUD_COMMAND_INPUT_KEYS);
+    },
   },
   {
     row: RESOURCES.awsCommand,
-    lifecycle: () => awsCommandLifecycle(),
+    lifecycle: () => lifecycles.awsCommand().awsCommandLifecycle(),
     docFile: "docs/aws/command.md",
     sdk: { file: "sdk/aws/command.ts", className: "Command" },
     sourceFile: "provider/resources/awsCommand/schema.ts",
-    inputs: { schema: awsCommand.awsCommandInputsSchema, name: "awsCommandInputsSchema" },
+    inputs: schemaOf(awsCommand, "awsCommandInputsSchema"),
     outputs: COMMAND_OUTPUTS,
-    inPlaceInputs: commandInPlaceInputs(awsCommand.AWS_COMMAND_INPUT_KEYS),
+    get inPlaceInputs() {
+      return commandInPlaceInputs(awsCommand().AWS_COMMAND_INPUT_KEYS);
+    },
   },
 ];

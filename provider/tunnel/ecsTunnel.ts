@@ -20,7 +20,8 @@ import type { Lifecycle } from "../lifecycle";
 import { TUNNEL_HOST } from "../../sdk/contract/tunnel";
 import type { AlicloudIntent } from "./journal";
 import type { TunnelSpec } from "./schema";
-import { checked, endById, journaled, logLine, type SessionLedger, type TunnelSessions } from "./sessions";
+import { logLine } from "./logLine";
+import { checked, endById, journaled, type SessionLedger, type TunnelSessions } from "./sessions";
 
 /** Start a fresh session for new connections a minute before the URL expires. */
 const ECS_URL_RENEW_MS = WEBSOCKET_URL_TTL_MS - 60_000;

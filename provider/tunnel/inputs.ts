@@ -1,17 +1,19 @@
 /**
  * A tunnel as a `sessions` provider's inputs (`awsTunnel` or `alicloudTunnel`): their check, the
- * local port picked when none is set, and the spec a tunnel is opened from.
+ * local port picked when none is set, and the spec a tunnel is opened from. The schemas (zod)
+ * load on the first check or spec: loading this module costs the plugin's start nothing.
  */
 import { createServer, type AddressInfo } from "node:net";
-import { z } from "zod";
 import { TUNNEL_DRY_RUN_INPUT, TUNNEL_HOST, TUNNEL_INPUTS } from "../../sdk/contract/tunnel";
+import { onFirstUse } from "../lifecycle";
 import { isKnown, validate, type CheckFailure } from "../validation";
-import { alicloudTunnelSchema, awsTunnelSchema, type TunnelSpec } from "./schema";
+import type * as Schemas from "./schema";
+import type { TunnelSpec } from "./schema";
 
-const tunnelInputsSchema = z.object({
-  [TUNNEL_INPUTS.aws]: awsTunnelSchema.optional(),
-  [TUNNEL_INPUTS.alicloud]: alicloudTunnelSchema.optional(),
-});
+const schemas = onFirstUse(
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  () => require("./schema") as typeof Schemas,
+);
 
 /** The provider inputs a tunnel adds to the plugin's configuration keys. */
 export const TUNNEL_CONFIG_KEYS: readonly string[] = [...Object.values(TUNNEL_INPUTS), TUNNEL_DRY_RUN_INPUT];
@@ -46,7 +48,7 @@ export async function checkTunnelConfig(
     [TUNNEL_INPUTS.aws]: news[TUNNEL_INPUTS.aws],
     [TUNNEL_INPUTS.alicloud]: news[TUNNEL_INPUTS.alicloud],
   };
-  const { failures } = validate(tunnelInputsSchema, picked);
+  const { failures } = validate(schemas().tunnelInputsSchema, picked);
   const present = Object.values(TUNNEL_INPUTS).filter((k) => news[k] !== undefined && news[k] !== null);
   if (present.length > 1)
     failures.push({
@@ -69,13 +71,16 @@ export function tunnelSpecOf(values: Bag): TunnelSpec | undefined {
   if (aws)
     return {
       cloud: "aws",
-      inputs: awsTunnelSchema.parse(aws) as Extract<TunnelSpec, { cloud: "aws" }>["inputs"],
+      inputs: schemas().awsTunnelSchema.parse(aws) as Extract<TunnelSpec, { cloud: "aws" }>["inputs"],
     };
   const ali = objectAt(values, TUNNEL_INPUTS.alicloud);
   if (ali)
     return {
       cloud: "alicloud",
-      inputs: alicloudTunnelSchema.parse(ali) as Extract<TunnelSpec, { cloud: "alicloud" }>["inputs"],
+      inputs: schemas().alicloudTunnelSchema.parse(ali) as Extract<
+        TunnelSpec,
+        { cloud: "alicloud" }
+      >["inputs"],
     };
   return undefined;
 }

@@ -5,6 +5,7 @@
  * engine starts it before any resource that uses its port, in every command (see docs/tunnels.md).
  */
 import { z } from "zod";
+import { TUNNEL_INPUTS } from "../../sdk/contract/tunnel";
 import { ruleMessage } from "../validation";
 import { boundedString, SSM_SESSION_LIMITS } from "../resources/ssmSession/schema";
 import { TERMINAL_SESSION_LIMITS } from "../resources/terminalSession/schema";
@@ -82,6 +83,12 @@ export const alicloudTunnelSchema = z
     openOnPreview,
   })
   .strict();
+
+/** A provider's tunnel inputs: one of them, checked for what each holds. */
+export const tunnelInputsSchema = z.object({
+  [TUNNEL_INPUTS.aws]: awsTunnelSchema.optional(),
+  [TUNNEL_INPUTS.alicloud]: alicloudTunnelSchema.optional(),
+});
 
 export type AwsTunnelInputs = z.input<typeof awsTunnelSchema>;
 export type AlicloudTunnelInputs = z.input<typeof alicloudTunnelSchema>;

@@ -14,12 +14,12 @@ import { alicloudClientFor, startTerminalSession, WEBSOCKET_URL_TTL_MS } from ".
 import { listSsmSessions, ssmClientFor } from "../clients/aws";
 import type { ProviderSettings } from "../config";
 import { hasErrorCode } from "../errors/base";
-import { redactSecrets } from "../errors/redact";
 import type { Lifecycle } from "../lifecycle";
 import { ssmSessionLifecycle } from "../resources/ssmSession/lifecycle";
 import { terminalSessionLifecycle } from "../resources/terminalSession/lifecycle";
 import { classify } from "../retry";
 import type { AlicloudIntent, AwsIntent, JournalRecord, SessionIntent } from "./journal";
+import { logLine } from "./logLine";
 
 /** A session a tunnel started. */
 export interface StartedSession {
@@ -104,12 +104,6 @@ export const MARKER_LENGTH = 12;
 /** What every marked `Reason` of this tunnel starts with (`... #`), to find its sessions by. */
 export function tunnelReasonPrefix(urn: string): string {
   return tunnelReason(urn, "0".repeat(MARKER_LENGTH)).slice(0, -MARKER_LENGTH);
-}
-
-/** An error's message as one line without secrets, for the engine's log. */
-export function logLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return redactSecrets(text).replace(/\s+/g, " ").trim().replace(/\.$/, "").slice(0, 300);
 }
 
 /** A lifecycle's check, throwing its failures as one message naming each field. */

@@ -21,7 +21,6 @@ import {
   checked,
   endById,
   journaled,
-  logLine,
   MARKER_LENGTH,
   tunnelReason,
   tunnelReasonPrefix,
@@ -29,6 +28,7 @@ import {
   type TrackedStart,
   type TunnelSessions,
 } from "./sessions";
+import { logLine } from "./logLine";
 
 /**
  * Waits before each attempt to replace a session that ended; when all have failed, the next

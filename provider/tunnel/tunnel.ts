@@ -9,13 +9,11 @@
 import type { ProviderSettings } from "../config";
 import { ssmSessionLifecycle } from "../resources/ssmSession/lifecycle";
 import { terminalSessionLifecycle } from "../resources/terminalSession/lifecycle";
-import { ecsTunnel } from "./ecsTunnel";
 import type { TunnelSpec } from "./schema";
 import { TunnelJournal, type JournalRecord } from "./journal";
 import {
   configured,
   endRecorded,
-  logLine,
   type LogSeverity,
   type SessionLedger,
   type StartedSession,
@@ -23,7 +21,9 @@ import {
   type TunnelEvent,
   type TunnelSessions,
 } from "./sessions";
-import { ssmTunnel } from "./ssmTunnel";
+import { logLine } from "./logLine";
+import type * as EcsTunnel from "./ecsTunnel";
+import type * as SsmTunnel from "./ssmTunnel";
 
 export interface Tunnel {
   /** The local port. */
@@ -51,6 +51,14 @@ export interface OpenTunnelOptions {
   waitForSession?: boolean;
 }
 
+/** Each cloud's tunnel code, loaded for a tunnel of that cloud only. */
+const tunnelCode = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  aws: () => require("./ssmTunnel") as typeof SsmTunnel,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  alicloud: () => require("./ecsTunnel") as typeof EcsTunnel,
+};
+
 /** The sessions of a tunnel, checked and ended through the session resources' lifecycles. */
 function tunnelSessions(
   spec: TunnelSpec,
@@ -59,8 +67,8 @@ function tunnelSessions(
   now: () => number = Date.now,
 ): TunnelSessions {
   return spec.cloud === "aws"
-    ? ssmTunnel(spec, settings, configured(ssmSessionLifecycle(), settings), urn)
-    : ecsTunnel(spec, settings, configured(terminalSessionLifecycle(), settings), now);
+    ? tunnelCode.aws().ssmTunnel(spec, settings, configured(ssmSessionLifecycle(), settings), urn)
+    : tunnelCode.alicloud().ecsTunnel(spec, settings, configured(terminalSessionLifecycle(), settings), now);
 }
 
 /** `3 resumes, 1 replacement, 0 renewals`. */
