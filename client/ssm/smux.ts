@@ -56,9 +56,8 @@ export class MuxClient {
     const stream: MuxStream = {
       id,
       write: (data) => {
-        if (state.localEnded) return;
-        for (let i = 0; i < data.length; i += PUSH_LIMIT)
-          this.emit(Command.Push, id, data.subarray(i, i + PUSH_LIMIT));
+        if (state.localEnded || data.length === 0) return;
+        this.output(pushFrames(id, data));
       },
       end: () => {
         if (state.localEnded) return;
@@ -140,13 +139,33 @@ export class MuxClient {
     if (state?.localEnded && state.remoteEnded) this.streams.delete(id);
   }
 
-  private emit(command: Command, id: number, data: Buffer = Buffer.alloc(0)): void {
-    const frame = Buffer.allocUnsafe(HEADER_BYTES + data.length);
-    frame[0] = 1;
-    frame[1] = command;
-    frame.writeUInt16LE(data.length, 2);
-    frame.writeUInt32LE(id, 4);
-    data.copy(frame, HEADER_BYTES);
+  private emit(command: Command, id: number): void {
+    const frame = Buffer.allocUnsafe(HEADER_BYTES);
+    writeHeader(frame, 0, command, id, 0);
     this.output(frame);
   }
+}
+
+function writeHeader(frame: Buffer, at: number, command: Command, id: number, length: number): void {
+  frame[at] = 1;
+  frame[at + 1] = command;
+  frame.writeUInt16LE(length, at + 2);
+  frame.writeUInt32LE(id, at + 4);
+}
+
+/**
+ * `data` as Push frames of at most PUSH_LIMIT bytes, in one buffer: the session cuts it into
+ * messages of 1024 bytes once, so a 64 KiB read makes 65 messages, not a short one per frame.
+ */
+function pushFrames(id: number, data: Buffer): Buffer {
+  const frames = Math.ceil(data.length / PUSH_LIMIT);
+  const out = Buffer.allocUnsafe(frames * HEADER_BYTES + data.length);
+  let at = 0;
+  for (let i = 0; i < data.length; i += PUSH_LIMIT) {
+    const part = data.subarray(i, i + PUSH_LIMIT);
+    writeHeader(out, at, Command.Push, id, part.length);
+    part.copy(out, at + HEADER_BYTES);
+    at += HEADER_BYTES + part.length;
+  }
+  return out;
 }
