@@ -4,15 +4,12 @@
  * `openTerminal` runs the shell or command on a pseudo-terminal instead (util-linux `script`, no
  * native addon): keystrokes arrive raw, the terminal echoes them, and the size can be set.
  *
- * Processes run in a fresh scratch folder with a minimal environment (PATH, HOME=scratch, LANG,
- * TERM): the emulator's own environment (cloud credentials) never leaks into a session.
- * Port forwarding dials 127.0.0.1 only, whatever TargetServer said.
+ * Processes run apart from the emulator's environment (see `ProcessPipe`). Port forwarding dials
+ * 127.0.0.1 only, whatever TargetServer said.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { ProcessPipe } from "./processPipe";
 import { PtySizer, type TerminalSize } from "./ptySize";
 import { batchedPerTick } from "./tickWrites";
 import type { ChannelMode } from "./types";
@@ -21,8 +18,8 @@ export interface PipeEvents {
   /** The far end is ready (process spawned, socket connected). */
   onReady(): void;
   onData(chunk: Buffer): void;
-  /** The far end finished: process exit code, or null for a socket / signal. */
-  onEnd(exitCode: number | null): void;
+  /** The far end finished: the process's exit code, or null and the signal that killed it; null for a socket. */
+  onEnd(exitCode: number | null, signal?: NodeJS.Signals | null): void;
   /** The far end could not be reached (spawn failure, connection refused). */
   onError(error: Error): void;
   /** Optional: the input side took everything a `write` returning false had left waiting. */
@@ -39,77 +36,6 @@ export interface Pipe {
   resume(): void;
   /** Tears everything down; idempotent. */
   destroy(): void;
-}
-
-class ProcessPipe implements Pipe {
-  protected readonly child: ChildProcess;
-  private readonly scratch: string;
-  private destroyed = false;
-
-  constructor(program: string, args: string[], events: PipeEvents, env: Record<string, string>) {
-    this.scratch = mkdtempSync(join(tmpdir(), "pulumi-sessions-"));
-    this.child = spawn(program, args, {
-      cwd: this.scratch,
-      env: {
-        PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-        HOME: this.scratch,
-        LANG: "C.UTF-8",
-        ...env,
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-      // Own process group, so destroy() can kill the whole tree the command started.
-      detached: true,
-    });
-    this.child.on("spawn", () => events.onReady());
-    this.child.on("error", (err) => events.onError(err));
-    this.child.stdout?.on("data", (d: Buffer) => events.onData(d));
-    this.child.stderr?.on("data", (d: Buffer) => events.onData(d));
-    // Writes after the process exited raise EPIPE on stdin; the exit is reported through `close`.
-    this.child.stdin?.on("error", () => undefined);
-    this.child.stdin?.on("drain", () => events.onDrain?.());
-    // `close` fires after the process exited and its output streams drained.
-    this.child.on("close", (code) => {
-      events.onEnd(code);
-      this.cleanup();
-    });
-  }
-
-  write(chunk: Buffer): boolean {
-    // Input for a process that is gone is dropped: there is nothing to wait for.
-    if (this.destroyed || !this.child.stdin?.writable) return true;
-    return this.child.stdin.write(chunk);
-  }
-
-  endInput(): void {
-    this.child.stdin?.end();
-  }
-
-  pause(): void {
-    this.child.stdout?.pause();
-    this.child.stderr?.pause();
-  }
-
-  resume(): void {
-    this.child.stdout?.resume();
-    this.child.stderr?.resume();
-  }
-
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
-      try {
-        process.kill(-this.child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-    this.cleanup();
-  }
-
-  private cleanup(): void {
-    rmSync(this.scratch, { recursive: true, force: true });
-  }
 }
 
 class PortPipe implements Pipe {
@@ -162,9 +88,9 @@ export function openPipe(mode: ChannelMode, events: PipeEvents, sessionId: strin
   const env = { TERM: "dumb", SESSION_ID: sessionId };
   switch (mode.kind) {
     case "command":
-      return new ProcessPipe("/bin/sh", ["-c", mode.commandLine], events, env);
+      return new ProcessPipe("/bin/sh", ["-c", mode.commandLine], events, { env });
     case "shell":
-      return new ProcessPipe("/bin/sh", [], events, env);
+      return new ProcessPipe("/bin/sh", [], events, { env });
     case "port":
       return new PortPipe(mode.port, events);
   }
@@ -189,10 +115,12 @@ class ScriptPipe extends ProcessPipe implements TerminalPipe {
       `stty rows ${size.rows} cols ${size.cols} 2>/dev/null; ` +
       (commandLine === undefined ? "exec /bin/sh" : 'exec /bin/sh -c "$SESSION_COMMAND"');
     super("script", ["-q", "-e", "-c", start, "/dev/null"], events, {
-      TERM: "xterm-256color",
-      SHELL: "/bin/sh",
-      SESSION_ID: sessionId,
-      ...(commandLine === undefined ? {} : { SESSION_COMMAND: commandLine }),
+      env: {
+        TERM: "xterm-256color",
+        SHELL: "/bin/sh",
+        SESSION_ID: sessionId,
+        ...(commandLine === undefined ? {} : { SESSION_COMMAND: commandLine }),
+      },
     });
     this.sizer = new PtySizer(
       async () => this.slave(),

@@ -9,6 +9,7 @@
 import type { Clock, ClockTimer } from "../../clock";
 import { contained } from "../failures";
 import { openPipe, type Pipe } from "../pipes";
+import { exitStatus } from "../processPipe";
 import {
   Flag,
   HEADER_LENGTH,
@@ -494,9 +495,10 @@ export class SessionAgent {
           });
         } else {
           this.pipe = new NonInteractiveCommand(kind.commandLine, sessionId, {
-            onStdout: output,
+            onReady: () => undefined,
+            onData: output,
             onStderr: this.guarded((d: Buffer) => this.send(PayloadType.stdErr, d)),
-            onExit: exited,
+            onEnd: (code, signal) => exited(exitStatus(code, signal)),
             onError: this.guarded(fail),
           });
         }

@@ -5,6 +5,8 @@
  */
 import { PassThrough } from "node:stream";
 import { runCommand } from "../../../client/ssm/session";
+import { exitStatus } from "../processPipe";
+import { NonInteractiveCommand } from "./nonInteractiveCommand";
 import { startSsmTestCloud, type SsmTestCloud } from "./testing/cloud";
 
 let t: SsmTestCloud;
@@ -46,5 +48,25 @@ describe("NonInteractiveCommands", () => {
     const ok = await runCommand({ streamUrl: again.StreamUrl, tokenValue: again.TokenValue });
     expect(ok).toMatchObject({ exitCode: 0 });
     expect(ok.output.toString()).toBe("next\n");
+  });
+});
+
+describe("NonInteractiveCommand", () => {
+  it("takes only the control bytes of the input: Ctrl-\\ is SIGQUIT (exit 131), other bytes nothing", async () => {
+    let output = "";
+    let pipe!: NonInteractiveCommand;
+    const status = new Promise<number>((resolve, reject) => {
+      pipe = new NonInteractiveCommand("echo started; exec sleep 30", "s-1", {
+        onReady: () => undefined,
+        onData: (d) => (output += d.toString()),
+        onEnd: (code, signal) => resolve(exitStatus(code, signal)),
+        onError: reject,
+      });
+    });
+    for (let i = 0; i < 250 && output === ""; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pipe.write(Buffer.from("typed\n"))).toBe(true);
+    pipe.write(Buffer.from("x\x1c\x03"));
+    expect(await status).toBe(131);
+    expect(output).toBe("started\n");
   });
 });
