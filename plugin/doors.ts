@@ -4,7 +4,7 @@
  * `check` takes the URN (as `__urn`) and what schema.json marks secret. A door's lifecycle is
  * made on first use (see the catalog): a process pays only for the resources it serves.
  */
-import { catalog } from "../provider/catalog";
+import { catalog, type LifecycleDeps } from "../provider/catalog";
 import type { ProviderSettings } from "../provider/config";
 import type { Lifecycle } from "../provider/lifecycle";
 import { RESOURCES } from "../sdk/contract/resources";
@@ -39,8 +39,8 @@ export interface Doors {
   configure(settings: ProviderSettings): void;
 }
 
-/** One door per catalog entry, and `extra` (ready-made ones), by token. */
-export function buildDoors(extra: readonly Door[] = []): Doors {
+/** One door per catalog entry, its lifecycle made with `deps`, and `extra` (ready-made ones), by token. */
+export function buildDoors(extra: readonly Door[] = [], deps: LifecycleDeps = {}): Doors {
   let settings: ProviderSettings | undefined;
   const made: Lifecycle[] = [];
   const doors = new Map<string, Door>();
@@ -50,7 +50,7 @@ export function buildDoors(extra: readonly Door[] = []): Doors {
       token: row.token,
       get lifecycle() {
         if (!own) {
-          own = lifecycle();
+          own = lifecycle(deps);
           if (settings) own.configure(settings);
           made.push(own);
         }

@@ -22,6 +22,8 @@ const schema = fs.readFileSync(path.join(__dirname, "..", "schema.json"), "utf8"
 
 let cloud: LocalCloud;
 let plugin: SessionsPlugin;
+/** What the plugin sent to the engine's log: message, severity, resource. */
+const logged: Array<[string, string | undefined, string | undefined]> = [];
 
 beforeAll(async () => {
   cloud = await startLocalCloud({
@@ -29,7 +31,12 @@ beforeAll(async () => {
     ecs: { instances: [{ instanceId: INSTANCE, regionId: REGION }] },
     ssm: { targets: [{ target: TARGET, region: AWS_REGION }] },
   });
-  plugin = createSessionsPlugin({ schema, version: "0.1.0", env: {} });
+  plugin = createSessionsPlugin({
+    schema,
+    version: "0.1.0",
+    env: {},
+    log: (message, severity, urn) => logged.push([message, severity, urn]),
+  });
   await plugin.configure({
     localCloud: cloud.url,
     alicloudRegion: REGION,
@@ -198,6 +205,22 @@ describe("a Command's output streams", () => {
     expect(bare.created.outs.stdout).toEqual(expect.stringContaining("out"));
     expect(bare.created.outs).not.toHaveProperty("__secretStreams");
   });
+
+  test.each([
+    [ALI_CMD, { instanceId: INSTANCE }, `alicloud.Command create on ${INSTANCE}`],
+    [AWS_CMD, { target: TARGET }, `aws.Command create on ${TARGET}`],
+  ])(
+    "%s: live output goes to the engine's log under the resource, secrets masked",
+    async (urn, instance, what) => {
+      logged.length = 0;
+      await run(urn, instance, secret("piped-secret-text"));
+      const lines = logged.filter(([, , at]) => at === urn).map(([message]) => message);
+      expect(lines).toContain(`${what}: out`);
+      expect(lines).toContain(`${what}: [secret]`);
+      expect(JSON.stringify(logged)).not.toContain("piped-secret-text");
+      expect(logged.every(([, severity]) => severity === "info")).toBe(true);
+    },
+  );
 
   test("a change of secretness alone is a change", async () => {
     const { inputs, created } = await run(ALI_CMD, { instanceId: INSTANCE });

@@ -6,6 +6,7 @@
  * providers' config keys. Validation, retries, batching and partial-create handling are the
  * lifecycle's own.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type * as pulumiProvider from "@pulumi/pulumi/provider";
 import {
@@ -24,6 +25,7 @@ import { CONFIG_VARIABLES } from "../sdk/contract/config";
 import { PROVIDER_PROPERTY, SECRET_STREAMS_PROPERTY, URN_PROPERTY } from "../sdk/contract/resources";
 import { TUNNEL_ENDPOINT_TYPE } from "../sdk/contract/tunnel";
 import { buildDoors, type Door } from "./doors";
+import { engineLog, type EngineLog } from "./engineLog";
 import { reveal, sealKeys, secretKeys } from "./secrets";
 import { TunnelHost } from "./tunnels";
 
@@ -55,6 +57,8 @@ export interface SessionsPluginOptions {
   env?: Environment;
   /** Where tunnels are held (default: one for this process). */
   tunnels?: TunnelHost;
+  /** Where a step's lines for the user go (a Command's live output; default: the engine's log). */
+  log?: EngineLog;
 }
 
 /** Keys the engine itself may add to a provider's inputs. */
@@ -94,15 +98,23 @@ export function typeOfUrn(urn: string): string {
 export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPlugin {
   const env = options.env ?? process.env;
   const tunnels = options.tunnels ?? new TunnelHost();
-  const doors = buildDoors([
-    {
-      token: TUNNEL_ENDPOINT_TYPE,
-      lifecycle: tunnelEndpointLifecycle(() => tunnels.endpoint()),
-      passUrn: false,
-      secretProperties: [],
-      secretStreams: false,
-    },
-  ]);
+  // The resource a step runs for: the lines its lifecycle logs meanwhile are shown under it (the
+  // engine shows a plugin's stderr only in its verbose log).
+  const running = new AsyncLocalStorage<string>();
+  const toEngine = options.log ?? engineLog;
+  const log = (line: string) => toEngine(line.replace(/\n$/, ""), "info", running.getStore());
+  const doors = buildDoors(
+    [
+      {
+        token: TUNNEL_ENDPOINT_TYPE,
+        lifecycle: tunnelEndpointLifecycle(() => tunnels.endpoint()),
+        passUrn: false,
+        secretProperties: [],
+        secretStreams: false,
+      },
+    ],
+    { log },
+  );
 
   function door(urn: string): Door {
     const type = typeOfUrn(urn);
@@ -168,7 +180,7 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
       const d = door(urn);
       const secrets = keep(d, inputs);
       try {
-        const result = await d.lifecycle.create(values(d, inputs));
+        const result = await running.run(urn, () => d.lifecycle.create(values(d, inputs)));
         return { id: result.id, outs: seal(result.outs, secrets) };
       } catch (err) {
         // A session that exists is recorded (partially created), with its secrets sealed too.
@@ -200,12 +212,12 @@ export function createSessionsPlugin(options: SessionsPluginOptions): SessionsPl
 
     async update(id, urn, olds, news) {
       const d = door(urn);
-      const result = await d.lifecycle.update(id, values(d, olds), values(d, news));
+      const result = await running.run(urn, () => d.lifecycle.update(id, values(d, olds), values(d, news)));
       return { outs: seal(result.outs, keep(d, olds, news)) };
     },
 
     async delete(id, urn, props) {
-      await door(urn).lifecycle.delete(id, plain(props));
+      await running.run(urn, () => door(urn).lifecycle.delete(id, plain(props)));
     },
   };
 

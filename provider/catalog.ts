@@ -27,12 +27,18 @@ import type * as AwsCommand from "./resources/awsCommand/schema";
 import type * as AwsCommandLifecycle from "./resources/awsCommand/lifecycle";
 import type * as Command from "./resources/command/schema";
 
+/** What a door gives the lifecycles it makes. */
+export interface LifecycleDeps {
+  /** Where lines for the user go while a step runs (a Command's live output); default stderr. */
+  log?: (line: string) => void;
+}
+
 /** A resource as the plugin runs it and schema.json describes it. */
 export interface CatalogEntry {
   /** What the SDK and the doors read: token, provider module, secrets, URN. */
   row: ResourceRow;
   /** A new lifecycle of the resource (the plugin's door; the dynamic provider is the row's module). */
-  lifecycle: () => Lifecycle;
+  lifecycle: (deps?: LifecycleDeps) => Lifecycle;
   /** The resource's doc page, relative to the repo root. */
   docFile: string;
   /** Source of the public class, whose doc comment describes the resource. */
@@ -166,7 +172,7 @@ export const catalog: readonly CatalogEntry[] = [
   },
   {
     row: RESOURCES.alicloudCommand,
-    lifecycle: () => lifecycles.alicloudCommand().alicloudCommandLifecycle(),
+    lifecycle: (deps) => lifecycles.alicloudCommand().alicloudCommandLifecycle(deps),
     docFile: "docs/alicloud/command.md",
     sdk: { file: "sdk/alicloud/command.ts", className: "Command" },
     sourceFile: "provider/resources/alicloudCommand/schema.ts",
@@ -178,7 +184,7 @@ export const catalog: readonly CatalogEntry[] = [
   },
   {
     row: RESOURCES.awsCommand,
-    lifecycle: () => lifecycles.awsCommand().awsCommandLifecycle(),
+    lifecycle: (deps) => lifecycles.awsCommand().awsCommandLifecycle(deps),
     docFile: "docs/aws/command.md",
     sdk: { file: "sdk/aws/command.ts", className: "Command" },
     sourceFile: "provider/resources/awsCommand/schema.ts",

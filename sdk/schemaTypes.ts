@@ -477,8 +477,8 @@ export type AlicloudCommandInputs = {
   timeout?: number;
   /**
    * What of the script's output streams to the engine's log while it runs: `stdout`,
-   * `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are
-   * masked in it.
+   * `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values
+   * are masked in it.
    */
   logging?: "stdout" | "stderr" | "stdoutAndStderr" | "none";
   /**
@@ -544,8 +544,8 @@ export type AwsCommandInputs = {
   timeout?: number;
   /**
    * What of the script's output streams to the engine's log while it runs: `stdout`,
-   * `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are
-   * masked in it.
+   * `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values
+   * are masked in it.
    */
   logging?: "stdout" | "stderr" | "stdoutAndStderr" | "none";
   /**

@@ -20,6 +20,14 @@ export const PROVIDER_PROPERTY = "__provider";
  */
 export const SECRET_STREAMS_PROPERTY = "__secretStreams";
 
+/**
+ * The property a Command's class sets to the inputs whose values are secret, by name only:
+ * `environment.<KEY>`, `environment` (all of it), `stdin`, `stdinBase64`. A run's live log and
+ * failure messages mask those values; without it (the plugin, an older state) they mask every
+ * environment value and the stdin text.
+ */
+export const SECRET_VALUES_PROPERTY = "__secretValues";
+
 /** A resource as the SDK and the plugin see it. */
 export interface ResourceRow {
   /** The schema token, `sessions:<module>:<Type>`; the dynamic type is `pulumi-nodejs:dynamic/<module>:<Type>`. */

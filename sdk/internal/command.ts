@@ -1,16 +1,43 @@
 /**
- * What both clouds' Command classes share: the outputs every Command has, and
- * {@link SECRET_STREAMS_PROPERTY}, whether any input is a secret. The dynamic provider sees
- * secrets as plain values, so only the program can tell it; it then returns `stdout` and
- * `stderr` as secrets (a script may print what it was given).
+ * What both clouds' Command classes share: the outputs every Command has,
+ * {@link SECRET_STREAMS_PROPERTY}, whether any input is a secret, and
+ * {@link SECRET_VALUES_PROPERTY}, which of the values a script is given are. The dynamic provider
+ * sees secrets as plain values, so only the program can tell it; it then returns `stdout` and
+ * `stderr` as secrets (a script may print what it was given), and masks those values, and only
+ * those, in the live log.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_STREAMS_PROPERTY } from "../contract/resources";
+import { SECRET_STREAMS_PROPERTY, SECRET_VALUES_PROPERTY } from "../contract/resources";
 import { DynamicResource, type DynamicResourceKind } from "./dynamicResource";
 
-/** `args` and whether any of them, at any depth, is a secret. */
+const isSecret = (value: unknown) => pulumi.isSecret(pulumi.output(value));
+
+/** The names of the script's inputs whose values are secret (never the values). */
+async function secretValuePaths(args: Record<string, unknown>): Promise<string[]> {
+  const paths: string[] = [];
+  for (const key of ["stdin", "stdinBase64"]) {
+    if (args[key] !== undefined && (await isSecret(args[key]))) paths.push(key);
+  }
+  const environment = args.environment;
+  if (environment === undefined || environment === null) return paths;
+  // A whole environment from an output or a promise is secret or not as one.
+  if (pulumi.Output.isInstance(environment) || environment instanceof Promise) {
+    if (await isSecret(environment)) paths.push("environment");
+    return paths;
+  }
+  for (const [key, value] of Object.entries(environment)) {
+    if (await isSecret(value)) paths.push(`environment.${key}`);
+  }
+  return paths;
+}
+
+/** `args`, whether any of them, at any depth, is a secret, and which of the script's values are. */
 export function withSecretStreams(args: object): object {
-  return { ...args, [SECRET_STREAMS_PROPERTY]: pulumi.isSecret(pulumi.output(args)) };
+  return {
+    ...args,
+    [SECRET_STREAMS_PROPERTY]: isSecret(args),
+    [SECRET_VALUES_PROPERTY]: secretValuePaths(args as Record<string, unknown>),
+  };
 }
 
 /** The base of `alicloud.Command` and `aws.Command`. */

@@ -181,17 +181,23 @@ describe.each(CLOUDS)("$cloud.Command", (c) => {
     await declare(stack, [
       {
         name: "setup",
-        args: { create: 'echo "created:$TOKEN"; cat', delete: "echo bye" },
+        args: {
+          create: 'echo "created:$TOKEN by $WHO"; cat',
+          delete: "echo bye",
+          environment: { WHO: "release-bot" },
+        },
         secretEnv: "TOKEN",
         secretStdin: true,
       },
     ]);
     await admin.clearRequests();
     const up = await stack.up();
+    // The live log masks the secret value and shows the plain one.
+    expect(printed(up)).toContain("created:[secret] by release-bot");
     expect((await calls(c, c.start)).length).toBe(1);
     expect((await calls(c, c.end)).length).toBe(1);
     const outputs = await stack.outputs();
-    expect((outputs.stdout as Record<string, string>).setup).toContain(`created:${SECRET}`);
+    expect((outputs.stdout as Record<string, string>).setup).toContain(`created:${SECRET} by release-bot`);
     for (const text of [
       printed(up),
       await stack.exportText(),

@@ -101,6 +101,9 @@ test("up runs both scripts; the streams are secrets and the secret is nowhere in
   expect(outputs.awsStdout).toContain(`aws:${SECRET}`);
   expect(outputs.awsStdout).not.toContain("aws err");
   expect(outputs.awsStderr).toContain("aws err");
+  // The live output reaches `pulumi up`'s own output, the secret masked.
+  expect(printed(up)).toContain(`alicloud.Command create on ${INSTANCE}: ali:[secret]`);
+  expect(printed(up)).toContain(`aws.Command create on ${TARGET} (stderr): aws err`);
   for (const text of [
     printed(up),
     await stack.exportText(),

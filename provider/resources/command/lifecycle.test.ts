@@ -2,7 +2,7 @@
  * The Command lifecycle over a fake cloud: which script each step runs, that every session is
  * ended whatever happens, failures with exit code and masked tail, secret streams, the slots.
  */
-import { SECRET_STREAMS_PROPERTY } from "../../../sdk/contract/resources";
+import { SECRET_STREAMS_PROPERTY, SECRET_VALUES_PROPERTY } from "../../../sdk/contract/resources";
 import type { AlicloudRpcClient } from "../../clients/alicloud";
 import { alicloudCommandLifecycle } from "../alicloudCommand/lifecycle";
 import type { ScriptResult, ScriptRun } from "./script";
@@ -92,6 +92,46 @@ test("a non-zero exit fails with the code and the masked tail, and the session i
   expect(message).toContain("using [secret]\nboom");
   expect(message).not.toContain(SECRET);
   expect(calls.map((c) => c.op)).toEqual(["start", "end"]);
+});
+
+test("the live log masks the values the program marked secret, and only those, in every step", async () => {
+  const script = (run: ScriptRun) => {
+    run.onOutput?.("stdout", Buffer.from(`release ${run.environment!.NAME} by ${run.environment!.TOKEN}\n`));
+    return ok();
+  };
+  const { lifecycle, logged } = setup(script);
+  const props = {
+    ...base,
+    delete: "echo bye",
+    environment: { NAME: "blue-green", TOKEN: SECRET },
+    [SECRET_VALUES_PROPERTY]: ["environment.TOKEN"],
+  };
+  const { outs } = await lifecycle.create(props);
+  // The delete runs from state, which keeps which values were secret.
+  expect(outs![SECRET_VALUES_PROPERTY]).toEqual(["environment.TOKEN"]);
+  await lifecycle.delete("id", outs!);
+  expect(logged).toEqual([
+    "alicloud.Command create on i-1: release blue-green by [secret]\n",
+    "alicloud.Command delete on i-1: release blue-green by [secret]\n",
+  ]);
+  // A whole secret environment masks all of it; a program that says nothing masks every value.
+  logged.length = 0;
+  await lifecycle.create({ ...props, [SECRET_VALUES_PROPERTY]: ["environment"] });
+  await lifecycle.create({ ...props, [SECRET_VALUES_PROPERTY]: undefined });
+  expect(logged).toEqual([
+    "alicloud.Command create on i-1: release [secret] by [secret]\n",
+    "alicloud.Command create on i-1: release [secret] by [secret]\n",
+  ]);
+});
+
+test("a change of which values are secret updates the record without running anything", async () => {
+  const { lifecycle } = setup(() => ok());
+  const olds = { ...base, environment: { A: "abcd" }, [SECRET_VALUES_PROPERTY]: [] };
+  const news = { ...olds, [SECRET_VALUES_PROPERTY]: ["environment.A"] };
+  expect(await lifecycle.diff("id", olds, news)).toMatchObject({ changes: true, replaces: [] });
+  expect(await lifecycle.diff("id", olds, { ...olds })).toMatchObject({ changes: false });
+  const { inputs } = await lifecycle.check({}, news);
+  expect(inputs?.[SECRET_VALUES_PROPERTY]).toEqual(["environment.A"]);
 });
 
 test("a timeout fails with no exit code and the tail, and the session is ended", async () => {

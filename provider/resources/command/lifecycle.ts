@@ -13,7 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
-import { SECRET_STREAMS_PROPERTY } from "../../../sdk/contract/resources";
+import { SECRET_STREAMS_PROPERTY, SECRET_VALUES_PROPERTY } from "../../../sdk/contract/resources";
 import { settingsFromEnv, type Environment, type ProviderSettings } from "../../config";
 import { changedInputKeys, checkInputs, pickInputs, PROVIDER_PROPERTY } from "../../inputs";
 import type { Lifecycle } from "../../lifecycle";
@@ -92,7 +92,14 @@ export class CommandError extends Error {
 type Step = "create" | "update" | "delete";
 
 /** What a Command's state holds besides its inputs. */
-const NOT_INPUTS = new Set(["stdout", "stderr", "exitCode", SECRET_STREAMS_PROPERTY, PROVIDER_PROPERTY]);
+const NOT_INPUTS = new Set([
+  "stdout",
+  "stderr",
+  "exitCode",
+  SECRET_STREAMS_PROPERTY,
+  SECRET_VALUES_PROPERTY,
+  PROVIDER_PROPERTY,
+]);
 
 /** Inputs whose change runs the `update` script (the others update the record only). */
 const RERUN_KEYS = ["create", "update", "environment", "stdin", "stdinBase64"];
@@ -102,6 +109,31 @@ const BUSY_WAIT_MS = { first: 1_000, max: 15_000 };
 /** The engine's secret envelope (what a provider returns for a value state must keep secret). */
 function secretValue(value: string): Record<string, string> {
   return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value };
+}
+
+/** The input paths a program marked secret (SECRET_VALUES_PROPERTY), if it said. */
+function secretPaths(props: Record<string, unknown>): string[] | undefined {
+  const paths = props[SECRET_VALUES_PROPERTY];
+  return Array.isArray(paths) ? paths.filter((p): p is string => typeof p === "string") : undefined;
+}
+
+/**
+ * The values a run's log masks: those the program marked secret; every environment value and
+ * the stdin text when nobody said which are (masking a plain value is the lesser harm).
+ */
+function maskedValues(
+  paths: unknown,
+  environment: Record<string, string> | undefined,
+  stdin: Buffer | undefined,
+): string[] {
+  const stdinText = stdin?.toString("utf8") ?? "";
+  const entries = Object.entries(environment ?? {});
+  if (!Array.isArray(paths)) return [...entries.map(([, v]) => v), stdinText];
+  const marked = new Set(paths);
+  return [
+    ...entries.filter(([k]) => marked.has("environment") || marked.has(`environment.${k}`)).map(([, v]) => v),
+    ...(marked.has("stdin") || marked.has("stdinBase64") ? [stdinText] : []),
+  ];
 }
 
 /** A message's quote of the output: the tail of each stream that has any, masked. */
@@ -136,12 +168,19 @@ export function commandLifecycle(cloud: CommandCloud, deps: CommandDeps = {}): L
     return region;
   }
 
-  /** The outputs of a run (or of the last one), secret when any input is. */
-  function outputs(inputs: Record<string, unknown>, secret: boolean, last: Record<string, unknown>) {
+  /** The outputs of a run (or of the last one), secret when `from` says any input is. */
+  function outputs(
+    inputs: Record<string, unknown>,
+    from: Record<string, unknown>,
+    last: Record<string, unknown>,
+  ) {
+    const secret = from[SECRET_STREAMS_PROPERTY] === true;
     const stream = (v: unknown) => (secret ? secretValue(String(v ?? "")) : String(v ?? ""));
     return defined({
       ...inputs,
       ...(secret ? { [SECRET_STREAMS_PROPERTY]: true } : {}),
+      // The next run (an update, the delete) masks the same values.
+      [SECRET_VALUES_PROPERTY]: secretPaths(from),
       stdout: stream(last.stdout),
       stderr: stream(last.stderr),
       exitCode: typeof last.exitCode === "number" ? last.exitCode : 0,
@@ -172,7 +211,7 @@ export function commandLifecycle(cloud: CommandCloud, deps: CommandDeps = {}): L
         : typeof inputs.stdinBase64 === "string"
           ? Buffer.from(inputs.stdinBase64, "base64")
           : undefined;
-    const mask = maskerFor([...Object.values(environment ?? {}), stdin?.toString("utf8") ?? ""]);
+    const mask = maskerFor(maskedValues(props[SECRET_VALUES_PROPERTY], environment, stdin));
     const timeoutMs = ((inputs.timeout as number | undefined) ?? COMMAND_LIMITS.defaultTimeoutSeconds) * 1000;
     const what = `${cloud.kind} ${step} on ${instance}`;
     return slots.run(region, instance, () =>
@@ -221,7 +260,9 @@ export function commandLifecycle(cloud: CommandCloud, deps: CommandDeps = {}): L
     async check(_olds, news) {
       const { inputs } = checkInputs(news);
       const secret = inputs[SECRET_STREAMS_PROPERTY] === true;
+      const paths = secretPaths(inputs);
       delete inputs[SECRET_STREAMS_PROPERTY];
+      delete inputs[SECRET_VALUES_PROPERTY];
       if (isAbsent(inputs.region)) {
         const region = cloud.defaultRegion(current());
         if (region) inputs.region = region;
@@ -230,6 +271,7 @@ export function commandLifecycle(cloud: CommandCloud, deps: CommandDeps = {}): L
       const { failures } = validate(schema, inputs, rules);
       if (isAbsent(inputs.region)) failures.push({ property: "region", reason: cloud.regionRequired });
       if (secret) inputs[SECRET_STREAMS_PROPERTY] = true;
+      if (paths) inputs[SECRET_VALUES_PROPERTY] = paths;
       return { inputs, failures: failures as CheckFailure[] };
     },
 
@@ -238,7 +280,8 @@ export function commandLifecycle(cloud: CommandCloud, deps: CommandDeps = {}): L
       const changed = changedInputKeys(keys, olds, news);
       const replacing = new Set(["triggers", "region", cloud.instanceKey, ...cloud.replacingKeys]);
       const secretness =
-        (olds[SECRET_STREAMS_PROPERTY] === true) !== (news[SECRET_STREAMS_PROPERTY] === true);
+        (olds[SECRET_STREAMS_PROPERTY] === true) !== (news[SECRET_STREAMS_PROPERTY] === true) ||
+        String(secretPaths(olds)) !== String(secretPaths(news));
       return {
         changes: changed.length > 0 || secretness,
         replaces: changed.filter((k) => replacing.has(k)),
@@ -250,7 +293,7 @@ export function commandLifecycle(cloud: CommandCloud, deps: CommandDeps = {}): L
     async create(props) {
       const id = randomBytes(8).toString("hex");
       const result = await runScript("create", String(props.create), props, id);
-      return { id, outs: outputs(userInputs(props), props[SECRET_STREAMS_PROPERTY] === true, result) };
+      return { id, outs: outputs(userInputs(props), props, result) };
     },
 
     async read(id, props) {
@@ -258,17 +301,16 @@ export function commandLifecycle(cloud: CommandCloud, deps: CommandDeps = {}): L
       // besides the outputs, so a read needs no schema (and never loads zod).
       const state = props ?? {};
       const inputs = Object.fromEntries(Object.entries(state).filter(([k]) => !NOT_INPUTS.has(k)));
-      return { id, props: outputs(inputs, state[SECRET_STREAMS_PROPERTY] === true, state) };
+      return { id, props: outputs(inputs, state, state) };
     },
 
     async update(id, olds, news) {
-      const secret = news[SECRET_STREAMS_PROPERTY] === true;
       if (changedInputKeys(RERUN_KEYS, olds, news).length === 0) {
-        return { outs: outputs(userInputs(news), secret, olds) };
+        return { outs: outputs(userInputs(news), news, olds) };
       }
       const script = typeof news.update === "string" ? news.update : String(news.create);
       const result = await runScript("update", script, news, id);
-      return { outs: outputs(userInputs(news), secret, result) };
+      return { outs: outputs(userInputs(news), news, result) };
     },
 
     async delete(id, props) {

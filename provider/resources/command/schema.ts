@@ -90,8 +90,8 @@ export const commandFields = {
     .optional(),
   /**
    * What of the script's output streams to the engine's log while it runs: `stdout`,
-   * `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are
-   * masked in it.
+   * `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values
+   * are masked in it.
    */
   logging: z
     .enum(LOGGING_MODES, {

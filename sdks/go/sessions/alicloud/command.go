@@ -26,7 +26,7 @@ type Command struct {
 	ExitCode pulumi.Float64Output `pulumi:"exitCode"`
 	// The instance the scripts run on (`InstanceId` of StartTerminalSession). A change replaces the command.
 	InstanceId pulumi.StringPtrOutput `pulumi:"instanceId"`
-	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
 	Logging pulumi.StringPtrOutput `pulumi:"logging"`
 	// The region of the instance (`RegionId`). Defaults to the stack's `alicloud:region`. A change replaces the command.
 	Region pulumi.StringPtrOutput `pulumi:"region"`
@@ -130,7 +130,7 @@ type commandArgs struct {
 	Environment map[string]string `pulumi:"environment"`
 	// The instance the scripts run on (`InstanceId` of StartTerminalSession). A change replaces the command.
 	InstanceId string `pulumi:"instanceId"`
-	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
 	Logging *string `pulumi:"logging"`
 	// The region of the instance (`RegionId`). Defaults to the stack's `alicloud:region`. A change replaces the command.
 	Region *string `pulumi:"region"`
@@ -158,7 +158,7 @@ type CommandArgs struct {
 	Environment pulumi.StringMapInput
 	// The instance the scripts run on (`InstanceId` of StartTerminalSession). A change replaces the command.
 	InstanceId pulumi.StringInput
-	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
 	Logging pulumi.StringPtrInput
 	// The region of the instance (`RegionId`). Defaults to the stack's `alicloud:region`. A change replaces the command.
 	Region pulumi.StringPtrInput
@@ -238,7 +238,7 @@ func (o CommandOutput) InstanceId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Command) pulumi.StringPtrOutput { return v.InstanceId }).(pulumi.StringPtrOutput)
 }
 
-// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
 func (o CommandOutput) Logging() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Command) pulumi.StringPtrOutput { return v.Logging }).(pulumi.StringPtrOutput)
 }

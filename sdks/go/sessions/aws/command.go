@@ -24,7 +24,7 @@ type Command struct {
 	Environment pulumi.StringMapOutput `pulumi:"environment"`
 	// The exit code of the last script run (0: a non-zero exit fails the step).
 	ExitCode pulumi.Float64Output `pulumi:"exitCode"`
-	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
 	Logging pulumi.StringPtrOutput `pulumi:"logging"`
 	// The region of the target. Defaults to the stack's `aws:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`. A change replaces the command.
 	Region pulumi.StringPtrOutput `pulumi:"region"`
@@ -125,7 +125,7 @@ type commandArgs struct {
 	Delete *string `pulumi:"delete"`
 	// Variables the scripts get, name to value; values may be secrets. They reach the instance through the session's input, never on a command line or in the cloud's session record. Names are shell variable names.
 	Environment map[string]string `pulumi:"environment"`
-	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
 	Logging *string `pulumi:"logging"`
 	// The region of the target. Defaults to the stack's `aws:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`. A change replaces the command.
 	Region *string `pulumi:"region"`
@@ -151,7 +151,7 @@ type CommandArgs struct {
 	Delete pulumi.StringPtrInput
 	// Variables the scripts get, name to value; values may be secrets. They reach the instance through the session's input, never on a command line or in the cloud's session record. Names are shell variable names.
 	Environment pulumi.StringMapInput
-	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+	// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
 	Logging pulumi.StringPtrInput
 	// The region of the target. Defaults to the stack's `aws:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`. A change replaces the command.
 	Region pulumi.StringPtrInput
@@ -226,7 +226,7 @@ func (o CommandOutput) ExitCode() pulumi.Float64Output {
 	return o.ApplyT(func(v *Command) pulumi.Float64Output { return v.ExitCode }).(pulumi.Float64Output)
 }
 
-// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+// What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
 func (o CommandOutput) Logging() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Command) pulumi.StringPtrOutput { return v.Logging }).(pulumi.StringPtrOutput)
 }

@@ -38,7 +38,7 @@ class CommandArgs:
         :param pulumi.Input[_builtins.str] instance_id: The instance the scripts run on (`InstanceId` of StartTerminalSession). A change replaces the command.
         :param pulumi.Input[_builtins.str] delete: The script `destroy` (and a replacement) runs, with the inputs in state. A failure fails the destroy, and the next destroy runs it again. Default: nothing runs.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Variables the scripts get, name to value; values may be secrets. They reach the instance through the session's input, never on a command line or in the cloud's session record. Names are shell variable names.
-        :param pulumi.Input[_builtins.str] logging: What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+        :param pulumi.Input[_builtins.str] logging: What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
         :param pulumi.Input[_builtins.str] region: The region of the instance (`RegionId`). Defaults to the stack's `alicloud:region`. A change replaces the command.
         :param pulumi.Input[_builtins.str] stdin: Text the script reads on its standard input. May be a secret. Conflicts with `stdinBase64`.
         :param pulumi.Input[_builtins.str] stdin_base64: Bytes the script reads on its standard input, base64-encoded (for binary input). May be a secret. Conflicts with `stdin`.
@@ -122,7 +122,7 @@ class CommandArgs:
     @pulumi.getter
     def logging(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+        What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
         """
         return pulumi.get(self, "logging")
 
@@ -243,7 +243,7 @@ class Command(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] delete: The script `destroy` (and a replacement) runs, with the inputs in state. A failure fails the destroy, and the next destroy runs it again. Default: nothing runs.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Variables the scripts get, name to value; values may be secrets. They reach the instance through the session's input, never on a command line or in the cloud's session record. Names are shell variable names.
         :param pulumi.Input[_builtins.str] instance_id: The instance the scripts run on (`InstanceId` of StartTerminalSession). A change replaces the command.
-        :param pulumi.Input[_builtins.str] logging: What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+        :param pulumi.Input[_builtins.str] logging: What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
         :param pulumi.Input[_builtins.str] region: The region of the instance (`RegionId`). Defaults to the stack's `alicloud:region`. A change replaces the command.
         :param pulumi.Input[_builtins.str] stdin: Text the script reads on its standard input. May be a secret. Conflicts with `stdinBase64`.
         :param pulumi.Input[_builtins.str] stdin_base64: Bytes the script reads on its standard input, base64-encoded (for binary input). May be a secret. Conflicts with `stdin`.
@@ -409,7 +409,7 @@ class Command(pulumi.CustomResource):
     @pulumi.getter
     def logging(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+        What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
         """
         return pulumi.get(self, "logging")
 

@@ -37,7 +37,7 @@ class CommandArgs:
         :param pulumi.Input[_builtins.str] target: The managed node the scripts run on (`Target` of StartSession): an instance id `i-...` or `mi-...`, 1..400 characters. A change replaces the command.
         :param pulumi.Input[_builtins.str] delete: The script `destroy` (and a replacement) runs, with the inputs in state. A failure fails the destroy, and the next destroy runs it again. Default: nothing runs.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Variables the scripts get, name to value; values may be secrets. They reach the instance through the session's input, never on a command line or in the cloud's session record. Names are shell variable names.
-        :param pulumi.Input[_builtins.str] logging: What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+        :param pulumi.Input[_builtins.str] logging: What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
         :param pulumi.Input[_builtins.str] region: The region of the target. Defaults to the stack's `aws:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`. A change replaces the command.
         :param pulumi.Input[_builtins.str] stdin: Text the script reads on its standard input. May be a secret. Conflicts with `stdinBase64`.
         :param pulumi.Input[_builtins.str] stdin_base64: Bytes the script reads on its standard input, base64-encoded (for binary input). May be a secret. Conflicts with `stdin`.
@@ -118,7 +118,7 @@ class CommandArgs:
     @pulumi.getter
     def logging(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+        What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
         """
         return pulumi.get(self, "logging")
 
@@ -225,7 +225,7 @@ class Command(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] create: The script `create` runs (a POSIX shell script, any length and any bytes): on the instance, through a session, with `environment` and `stdin`. It also runs on an update when there is no `update` script.
         :param pulumi.Input[_builtins.str] delete: The script `destroy` (and a replacement) runs, with the inputs in state. A failure fails the destroy, and the next destroy runs it again. Default: nothing runs.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Variables the scripts get, name to value; values may be secrets. They reach the instance through the session's input, never on a command line or in the cloud's session record. Names are shell variable names.
-        :param pulumi.Input[_builtins.str] logging: What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+        :param pulumi.Input[_builtins.str] logging: What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
         :param pulumi.Input[_builtins.str] region: The region of the target. Defaults to the stack's `aws:region`, then `AWS_REGION`, `AWS_DEFAULT_REGION`. A change replaces the command.
         :param pulumi.Input[_builtins.str] stdin: Text the script reads on its standard input. May be a secret. Conflicts with `stdinBase64`.
         :param pulumi.Input[_builtins.str] stdin_base64: Bytes the script reads on its standard input, base64-encoded (for binary input). May be a secret. Conflicts with `stdin`.
@@ -380,7 +380,7 @@ class Command(pulumi.CustomResource):
     @pulumi.getter
     def logging(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
+        What of the script's output streams to the engine's log while it runs: `stdout`, `stderr`, `stdoutAndStderr` (the default) or `none`. Secret environment and stdin values are masked in it. One of: `stdout`, `stderr`, `stdoutAndStderr`, `none`.
         """
         return pulumi.get(self, "logging")
 
