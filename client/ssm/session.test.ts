@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe("the SSM client against the local cloud", () => {
-  it("runs a shell on a terminal: a marker comes back, the terminal takes its size, the session ends", async () => {
+  it("runs a shell on a terminal: its first size and TERM hold, a marker comes back, a resize applies, the session ends", async () => {
     const s = await t.start();
     const input = new PassThrough();
     const output = new PassThrough();
@@ -31,11 +31,14 @@ describe("the SSM client against the local cloud", () => {
       { input, output, size: { cols: 100, rows: 30 } },
     );
     expect(shell.handshake.sessionType).toBe("Standard_Stream");
-    input.write("echo MARK$((40+2))\r");
+    // The first size is sent right after the handshake, before the agent's terminal exists.
+    input.write('echo "size:$(stty size) term:$TERM"; echo MARK$((40+2))\r');
+    while (!seen.includes("MARK42")) await new Promise((r) => setTimeout(r, 10));
     shell.resize({ cols: 132, rows: 43 });
     input.write("stty size; exit 0\r");
     const end = await shell.done;
     expect(end.closedBy).toBe("service");
+    expect(seen).toContain("size:30 100 term:xterm-256color\r\n");
     expect(seen).toContain("MARK42");
     expect(seen).toMatch(/43 132/);
     expect(await t.status(s.SessionId)).toBe("Terminated");

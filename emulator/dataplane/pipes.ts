@@ -2,13 +2,17 @@
  * What sits behind a data-plane connection: a command (`/bin/sh -c`), a shell (`/bin/sh`), or a
  * TCP socket to a loopback port. Each is a `Pipe`: bytes in, bytes out, one end event.
  * `openTerminal` runs the shell or command on a pseudo-terminal instead (util-linux `script`, no
- * native addon): keystrokes arrive raw, the terminal echoes them, and the size can be set.
+ * native addon), as both agents do: keystrokes arrive raw (Enter is `\r`), the terminal echoes
+ * and translates them, and the size can be set.
  *
  * Processes run apart from the emulator's environment (see `ProcessPipe`). Port forwarding dials
  * 127.0.0.1 only, whatever TargetServer said.
  */
+import { execFile } from "node:child_process";
 import { readFileSync, readlinkSync } from "node:fs";
 import { connect, type Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import { ProcessPipe } from "./processPipe";
 import { PtySizer, type TerminalSize } from "./ptySize";
 import { batchedPerTick } from "./tickWrites";
@@ -102,6 +106,16 @@ export interface TerminalPipe extends Pipe {
   resize(rows: number, cols: number): void;
 }
 
+export interface TerminalOptions {
+  /** The size until the client sets its own; default 80x24. */
+  size?: TerminalSize;
+  /**
+   * How long a resize waits for the terminal to exist with its starting size (the first
+   * milliseconds); keystrokes sent after it wait too. Default 0: a resize that comes first is dropped.
+   */
+  resizeWaitMs?: number;
+}
+
 /**
  * `script -q -e -c CMD /dev/null` puts CMD on a new pty and relays our stdin/stdout to its master
  * side (`-e`: its exit status is CMD's). CMD first sets the starting size, then execs the shell or
@@ -110,7 +124,13 @@ export interface TerminalPipe extends Pipe {
 class ScriptPipe extends ProcessPipe implements TerminalPipe {
   private readonly sizer: PtySizer;
 
-  constructor(commandLine: string | undefined, events: PipeEvents, sessionId: string, size: TerminalSize) {
+  constructor(
+    commandLine: string | undefined,
+    events: PipeEvents,
+    sessionId: string,
+    size: TerminalSize,
+    resizeWaitMs: number,
+  ) {
     const start =
       `stty rows ${size.rows} cols ${size.cols} 2>/dev/null; ` +
       (commandLine === undefined ? "exec /bin/sh" : 'exec /bin/sh -c "$SESSION_COMMAND"');
@@ -123,7 +143,7 @@ class ScriptPipe extends ProcessPipe implements TerminalPipe {
       },
     });
     this.sizer = new PtySizer(
-      async () => this.slave(),
+      () => this.sizedSlave(resizeWaitMs),
       (chunk) => super.write(chunk),
       () => events.onDrain?.(),
     );
@@ -136,7 +156,7 @@ class ScriptPipe extends ProcessPipe implements TerminalPipe {
   /**
    * The pty's slave side is the stdin of `script`'s child; `stty -F` on it sets the size (the
    * kernel signals the foreground process group). Linux-only: it reads /proc. Before the child
-   * exists (the first milliseconds) a resize is dropped; the starting size stands.
+   * exists (the first milliseconds) a resize waits up to `resizeWaitMs`, then is dropped.
    */
   resize(rows: number, cols: number): void {
     this.sizer.resize({ rows, cols });
@@ -166,6 +186,20 @@ class ScriptPipe extends ProcessPipe implements TerminalPipe {
     }
   }
 
+  /**
+   * The slave side, once the start command has set the starting size: a resize before that would
+   * be undone by it. Polled for until `waitMs` passed or the process ended, then taken as it is.
+   */
+  private async sizedSlave(waitMs: number): Promise<string | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const tty = this.slave();
+      if (tty !== undefined && (waitMs === 0 || (await sized(tty)))) return tty;
+      if (this.exited || Date.now() >= deadline) return tty;
+      await sleep(10);
+    }
+  }
+
   private slave(): string | undefined {
     const child = this.ptyChild();
     if (child === undefined) return undefined;
@@ -178,12 +212,22 @@ class ScriptPipe extends ProcessPipe implements TerminalPipe {
   }
 }
 
-/** A shell (no `commandLine`) or a command on a pseudo-terminal of `size`. */
+/** `script` makes the terminal 0x0 (its stdin is a pipe, not a terminal to copy the size of). */
+async function sized(tty: string): Promise<boolean> {
+  try {
+    const { stdout } = await promisify(execFile)("stty", ["-F", tty, "size"]);
+    return stdout.trim() !== "0 0";
+  } catch {
+    return false; // the terminal went away meanwhile
+  }
+}
+
+/** A shell (no `commandLine`) or a command on a pseudo-terminal. */
 export function openTerminal(
   commandLine: string | undefined,
   events: PipeEvents,
   sessionId: string,
-  size: TerminalSize = { rows: 24, cols: 80 },
+  { size = { rows: 24, cols: 80 }, resizeWaitMs = 0 }: TerminalOptions = {},
 ): TerminalPipe {
-  return new ScriptPipe(commandLine, events, sessionId, size);
+  return new ScriptPipe(commandLine, events, sessionId, size, resizeWaitMs);
 }

@@ -75,10 +75,15 @@ export class ProcessPipe implements Pipe {
     this.child.stderr?.resume();
   }
 
+  /** The process exited (it may still be flushing output). */
+  protected get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
   /** Signals the process group; nothing once the process exited (its group id may be reused). */
   signal(signal: NodeJS.Signals): void {
     const { pid } = this.child;
-    if (this.child.exitCode !== null || this.child.signalCode !== null || pid === undefined) return;
+    if (this.exited || pid === undefined) return;
     try {
       process.kill(-pid, signal);
     } catch {

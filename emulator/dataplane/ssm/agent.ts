@@ -8,7 +8,7 @@
  */
 import type { Clock, ClockTimer } from "../../clock";
 import { contained } from "../failures";
-import { openPipe, type Pipe } from "../pipes";
+import { openPipe, openTerminal, type Pipe, type PipeEvents, type TerminalPipe } from "../pipes";
 import { exitStatus } from "../processPipe";
 import {
   Flag,
@@ -28,7 +28,6 @@ import {
 } from "./codec";
 import { NonInteractiveCommand } from "./nonInteractiveCommand";
 import { SmuxServer, type SmuxServerStream } from "./smux";
-import { Terminal } from "./terminal";
 import type { SsmSessionKind } from "./types";
 
 /** Above 3.1.1511.0: the plugin multiplexes with smux and turns smux keepalive off. */
@@ -40,6 +39,11 @@ const WINDOW_HIGH = 512;
 const WINDOW_LOW = 128;
 const RESEND_TICK_MS = 100;
 const RESENDS_PER_TICK = 64;
+/**
+ * The client sends its terminal's size as soon as the handshake completes, usually before `script`
+ * has made the terminal: the resize waits for it rather than being dropped.
+ */
+const RESIZE_WAIT_MS = 2000;
 
 /** What bounds one session's memory and time (docs/protocols/ssm.md lists them). */
 export interface AgentLimits {
@@ -140,7 +144,7 @@ export class SessionAgent {
   private drained?: () => void;
   private readonly limits: AgentLimits;
 
-  private terminal?: Terminal;
+  private terminal?: TerminalPipe;
   private pipe?: Pipe;
   private smux?: SmuxServer;
   private readonly portPipes = new Set<Pipe>();
@@ -472,33 +476,38 @@ export class SessionAgent {
       this.opts.onFinished("AgentError");
     };
     const output = this.guarded((d: Buffer) => this.send(PayloadType.output, d));
-    switch (kind.kind) {
-      case "shell":
-        this.terminal = new Terminal(undefined, sessionId, {
+    const terminal = (commandLine: string | undefined, onEnd: PipeEvents["onEnd"]) =>
+      openTerminal(
+        commandLine,
+        {
+          onReady: () => undefined,
           onData: output,
-          onExit: this.guarded(() => this.opts.onFinished("ChannelEnded")),
+          onEnd,
           onError: this.guarded(fail),
           onDrain: this.guarded(() => this.targetDrained(this.terminal)),
-        });
+        },
+        sessionId,
+        { resizeWaitMs: RESIZE_WAIT_MS },
+      );
+    switch (kind.kind) {
+      case "shell":
+        this.terminal = terminal(
+          undefined,
+          this.guarded(() => this.opts.onFinished("ChannelEnded")),
+        );
         return;
       case "command": {
-        const exited = this.guarded((code: number | null) => {
-          this.send(PayloadType.exitCode, Buffer.from(`EXIT_CODE: ${code ?? 1}`));
+        const exited = this.guarded((code: number | null, signal?: NodeJS.Signals | null) => {
+          this.send(PayloadType.exitCode, Buffer.from(`EXIT_CODE: ${exitStatus(code, signal)}`));
           this.opts.onFinished("ChannelEnded");
         });
-        if (kind.interactive) {
-          this.terminal = new Terminal(kind.commandLine, sessionId, {
-            onData: output,
-            onExit: exited,
-            onError: this.guarded(fail),
-            onDrain: this.guarded(() => this.targetDrained(this.terminal)),
-          });
-        } else {
+        if (kind.interactive) this.terminal = terminal(kind.commandLine, exited);
+        else {
           this.pipe = new NonInteractiveCommand(kind.commandLine, sessionId, {
             onReady: () => undefined,
             onData: output,
             onStderr: this.guarded((d: Buffer) => this.send(PayloadType.stdErr, d)),
-            onEnd: (code, signal) => exited(exitStatus(code, signal)),
+            onEnd: exited,
             onError: this.guarded(fail),
           });
         }
@@ -581,7 +590,7 @@ export class SessionAgent {
   private resize(payload: Buffer): void {
     const size = parseSize(payload);
     const ok = (n: number) => Number.isInteger(n) && n > 0 && n < 10000;
-    if (ok(size.cols) && ok(size.rows)) this.terminal?.resize(size.cols, size.rows);
+    if (ok(size.cols) && ok(size.rows)) this.terminal?.resize(size.rows, size.cols);
   }
 
   private sendFlag(flag: number): void {
