@@ -1,9 +1,9 @@
 /**
- * What sits behind a data-plane connection: a command (`/bin/sh -c`), a shell (`/bin/sh`), or a
- * TCP socket to a loopback port. Each is a `Pipe`: bytes in, bytes out, one end event.
- * `openTerminal` runs the shell or command on a pseudo-terminal instead (util-linux `script`, no
- * native addon), as both agents do: keystrokes arrive raw (Enter is `\r`), the terminal echoes
- * and translates them, and the size can be set.
+ * What sits behind a data-plane connection: a TCP socket to a loopback port (`openPortPipe`), or
+ * a shell or command on a pseudo-terminal (`openTerminal`: util-linux `script`, no native addon),
+ * as both agents run them. Each is a `Pipe`: bytes in, bytes out, one end event. On the
+ * terminal, keystrokes arrive raw (Enter is `\r`), the terminal echoes and translates them, and
+ * the size can be set.
  *
  * Processes run apart from the emulator's environment (see `ProcessPipe`). Port forwarding dials
  * 127.0.0.1 only, whatever TargetServer said.
@@ -16,7 +16,6 @@ import { promisify } from "node:util";
 import { ProcessPipe } from "./processPipe";
 import { PtySizer, type TerminalSize } from "./ptySize";
 import { batchedPerTick } from "./tickWrites";
-import type { ChannelMode } from "./types";
 
 export interface PipeEvents {
   /** The far end is ready (process spawned, socket connected). */
@@ -88,16 +87,9 @@ class PortPipe implements Pipe {
   }
 }
 
-export function openPipe(mode: ChannelMode, events: PipeEvents, sessionId: string): Pipe {
-  const env = { TERM: "dumb", SESSION_ID: sessionId };
-  switch (mode.kind) {
-    case "command":
-      return new ProcessPipe("/bin/sh", ["-c", mode.commandLine], events, { env });
-    case "shell":
-      return new ProcessPipe("/bin/sh", [], events, { env });
-    case "port":
-      return new PortPipe(mode.port, events);
-  }
+/** A pipe to 127.0.0.1:`port`, whatever host the session named. */
+export function openPortPipe(port: number, events: PipeEvents): Pipe {
+  return new PortPipe(port, events);
 }
 
 /** A pipe to a process on a pseudo-terminal. */

@@ -33,7 +33,7 @@ import type { Clock, ClockTimer } from "../../clock";
 import type { ConnectionFaults, DataPlaneFaults } from "../faults";
 import { contained, logFailure } from "../failures";
 import { WebSocketOutflow, type WaterMarks } from "../outflow";
-import { openPipe, openTerminal, type Pipe, type TerminalPipe } from "../pipes";
+import { openPortPipe, openTerminal, type Pipe, type TerminalPipe } from "../pipes";
 import type { TokenBucket } from "../tokenBucket";
 import type { EcsChannelSpec, ChannelState } from "../types";
 import {
@@ -193,7 +193,7 @@ export class EcsConnection {
     };
     const { mode } = spec;
     if (mode.kind === "port") {
-      this.pipe = openPipe(mode, events, spec.sessionId);
+      this.pipe = openPortPipe(mode.port, events);
     } else {
       this.terminal = openTerminal(
         mode.kind === "command" ? mode.commandLine : undefined,

@@ -8,7 +8,7 @@
  */
 import type { Clock, ClockTimer } from "../../clock";
 import { contained } from "../failures";
-import { openPipe, openTerminal, type Pipe, type PipeEvents, type TerminalPipe } from "../pipes";
+import { openPortPipe, openTerminal, type Pipe, type PipeEvents, type TerminalPipe } from "../pipes";
 import { exitStatus } from "../processPipe";
 import {
   Flag,
@@ -521,20 +521,16 @@ export class SessionAgent {
             onProtocolError: (reason) => this.opts.onFinished(`InvalidStream: ${reason}`),
           });
         } else {
-          this.pipe = openPipe(
-            { kind: "port", port: kind.port },
-            {
-              onReady: () => undefined,
-              onData: output,
-              onEnd: this.guarded(() => this.opts.onFinished("ChannelEnded")),
-              onError: this.guarded(() => {
-                this.sendFlag(Flag.connectToPortError);
-                this.opts.onFinished("ConnectToPortError");
-              }),
-              onDrain: this.guarded(() => this.targetDrained(this.pipe)),
-            },
-            sessionId,
-          );
+          this.pipe = openPortPipe(kind.port, {
+            onReady: () => undefined,
+            onData: output,
+            onEnd: this.guarded(() => this.opts.onFinished("ChannelEnded")),
+            onError: this.guarded(() => {
+              this.sendFlag(Flag.connectToPortError);
+              this.opts.onFinished("ConnectToPortError");
+            }),
+            onDrain: this.guarded(() => this.targetDrained(this.pipe)),
+          });
         }
         return;
     }
@@ -546,24 +542,20 @@ export class SessionAgent {
       this.portPipes.delete(pipe);
       this.targetDrained(pipe);
     };
-    const pipe = openPipe(
-      { kind: "port", port },
-      {
-        onReady: () => undefined,
-        onData: this.guarded((d: Buffer) => stream.write(d)),
-        onEnd: this.guarded(() => {
-          gone();
-          stream.end();
-        }),
-        onError: this.guarded(() => {
-          gone();
-          this.sendFlag(Flag.connectToPortError);
-          stream.end();
-        }),
-        onDrain: this.guarded(() => this.targetDrained(pipe)),
-      },
-      this.opts.sessionId,
-    );
+    const pipe = openPortPipe(port, {
+      onReady: () => undefined,
+      onData: this.guarded((d: Buffer) => stream.write(d)),
+      onEnd: this.guarded(() => {
+        gone();
+        stream.end();
+      }),
+      onError: this.guarded(() => {
+        gone();
+        this.sendFlag(Flag.connectToPortError);
+        stream.end();
+      }),
+      onDrain: this.guarded(() => this.targetDrained(pipe)),
+    });
     this.portPipes.add(pipe);
     if (this.sourcesPaused) pipe.pause();
     stream.events = { onData: (d) => this.toTargetOf(pipe, d), onEnd: () => pipe.endInput() };
