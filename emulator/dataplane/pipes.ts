@@ -115,6 +115,8 @@ export interface TerminalOptions {
  */
 class ScriptPipe extends ProcessPipe implements TerminalPipe {
   private readonly sizer: PtySizer;
+  /** The slave side, once it had its starting size (it stays the same device). */
+  private sizedTty?: string;
 
   constructor(
     commandLine: string | undefined,
@@ -181,12 +183,14 @@ class ScriptPipe extends ProcessPipe implements TerminalPipe {
   /**
    * The slave side, once the start command has set the starting size: a resize before that would
    * be undone by it. Polled for until `waitMs` passed or the process ended, then taken as it is.
+   * Once found sized it is kept: later resizes need no look at /proc or the size.
    */
   private async sizedSlave(waitMs: number): Promise<string | undefined> {
+    if (this.sizedTty !== undefined) return this.sizedTty;
     const deadline = Date.now() + waitMs;
     for (;;) {
       const tty = this.slave();
-      if (tty !== undefined && (waitMs === 0 || (await sized(tty)))) return tty;
+      if (tty !== undefined && (waitMs === 0 || (await sized(tty)))) return (this.sizedTty = tty);
       if (this.exited || Date.now() >= deadline) return tty;
       await sleep(10);
     }

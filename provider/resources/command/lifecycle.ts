@@ -122,13 +122,13 @@ function secretPaths(props: Record<string, unknown>): string[] | undefined {
  * the stdin text when nobody said which are (masking a plain value is the lesser harm).
  */
 function maskedValues(
-  paths: unknown,
+  paths: string[] | undefined,
   environment: Record<string, string> | undefined,
   stdin: Buffer | undefined,
 ): string[] {
   const stdinText = stdin?.toString("utf8") ?? "";
   const entries = Object.entries(environment ?? {});
-  if (!Array.isArray(paths)) return [...entries.map(([, v]) => v), stdinText];
+  if (!paths) return [...entries.map(([, v]) => v), stdinText];
   const marked = new Set(paths);
   return [
     ...entries.filter(([k]) => marked.has("environment") || marked.has(`environment.${k}`)).map(([, v]) => v),
@@ -211,7 +211,7 @@ export function commandLifecycle(cloud: CommandCloud, deps: CommandDeps = {}): L
         : typeof inputs.stdinBase64 === "string"
           ? Buffer.from(inputs.stdinBase64, "base64")
           : undefined;
-    const mask = maskerFor(maskedValues(props[SECRET_VALUES_PROPERTY], environment, stdin));
+    const mask = maskerFor(maskedValues(secretPaths(props), environment, stdin));
     const timeoutMs = ((inputs.timeout as number | undefined) ?? COMMAND_LIMITS.defaultTimeoutSeconds) * 1000;
     const what = `${cloud.kind} ${step} on ${instance}`;
     return slots.run(region, instance, () =>
