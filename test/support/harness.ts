@@ -3,6 +3,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { programsDir, workRoot } from "./paths";
+import { pidsWithEnv } from "./processes";
 
 /** Result of one CLI invocation. */
 export interface CliResult {
@@ -211,7 +212,19 @@ export class TestStack {
     return fs.readFileSync(file, "utf8");
   }
 
+  /**
+   * Removes the stack's folders, first ending what its commands left running: a CLI stopped hard
+   * (two Ctrl-Cs, a killed test) leaves the engine's plugin hosts orphaned, and the Node.js
+   * dynamic provider host serves on forever.
+   */
   cleanup(): void {
+    for (const pid of pidsWithEnv("PULUMI_HOME", this.home)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // exited meanwhile
+      }
+    }
     fs.rmSync(this.workDir, { recursive: true, force: true });
   }
 }
