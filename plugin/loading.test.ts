@@ -1,8 +1,8 @@
 /**
  * What a plugin process loads, and when, checked in a child Node.js process (the test runner's
  * module registry is not Node's): its start loads no schema (zod), no resource's lifecycle, no
- * tunnel code and no cloud SDK; a tunnel's CheckConfig loads the schemas only, and its Configure
- * its own cloud's tunnel code, not the other cloud's.
+ * tunnel code and no cloud SDK; a tunnel's CheckConfig loads the schemas only, its Configure
+ * its own cloud's tunnel code, not the other cloud's, and its cloud's SDK only after answering.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -53,6 +53,8 @@ test("the start loads none of what a tunnel needs; its check loads the schemas, 
           if (failures.length > 0) throw new Error(JSON.stringify(failures))`,
         // Nothing listens at the endpoint: the session's start fails, after Configure.
         configured: `await plugin.configure({ ...inputs, localCloud: "http://127.0.0.1:9", awsRegion: "us-east-1" })`,
+        // The first session starts once Configure has answered: the SDK loads then, not before.
+        started: "await new Promise((resolve) => setTimeout(resolve, 1000))",
       },
       { PULUMI_SESSIONS_TUNNEL_JOURNAL: journal },
     );
@@ -71,7 +73,9 @@ test("the start loads none of what a tunnel needs; its check loads the schemas, 
       tunnel: true,
       ssmTunnel: true,
       ecsTunnel: false,
+      sdks: false,
     });
+    expect(seen.started).toMatchObject({ ecsTunnel: false, sdks: true });
   } finally {
     fs.rmSync(journal, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@
  * connections made meanwhile wait for the fresh session. Each such event is one log line.
  */
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import * as ssm from "../../client/ssm";
 import { isLiveSsmSession, listSsmSessions, resumeSession, ssmClientFor, startSession } from "../clients/aws";
 import type { ProviderSettings } from "../config";
@@ -178,7 +178,12 @@ export function ssmTunnel(
         if (!open) throw new Error("no session");
         return open.forward.accept;
       });
-      const ready = startOnce().then(() => undefined);
+      // Started once this turn's answer is out: loading the SDK and the start's first steps would
+      // otherwise hold the engine's Configure answer back (in a destroy, the engine starts the
+      // other providers' plugins only after it).
+      const ready = setImmediate()
+        .then(() => current ?? startOnce())
+        .then(() => undefined);
       ready.catch((err: unknown) => ledger.log(`could not start a session: ${logLine(err)}`, "warning"));
 
       return {
