@@ -15,7 +15,7 @@
  * transfer, 64), --round-trips / BENCH_ROUND_TRIPS (1 KB round trips per arm, 500),
  * --plugin-runs / BENCH_PLUGIN_RUNS (plugin vs dynamic up+destroy runs per arm, 3),
  * --plugin-cold-runs / BENCH_PLUGIN_COLD_RUNS (plugin vs dynamic cold starts per door, 5),
- * --tunnel-runs / BENCH_TUNNEL_RUNS (tunnel vs direct runs per arm and figure, 3),
+ * --tunnel-runs / BENCH_TUNNEL_RUNS (rounds of tunnel and direct runs per figure, 9),
  * --backpressure-mb / BENCH_BACKPRESSURE_MB (pushed at a peer that reads nothing, 64),
  * --floor-runs / BENCH_FLOOR_RUNS (SSM forward vs its WebSocket floor, runs per arm, 5),
  * --drops-deadline-s / BENCH_DROPS_DEADLINE_S (each arm of the forced-drops suite stops by then, 180),
@@ -124,7 +124,7 @@ export function parseSettings(argv: string[]): Settings {
       "--plugin-cold-runs",
       1,
     ),
-    tunnelRuns: count(option(argv, "tunnel-runs", "BENCH_TUNNEL_RUNS", "3"), "--tunnel-runs", 1),
+    tunnelRuns: count(option(argv, "tunnel-runs", "BENCH_TUNNEL_RUNS", "9"), "--tunnel-runs", 1),
     backpressureMB: count(
       option(argv, "backpressure-mb", "BENCH_BACKPRESSURE_MB", "64"),
       "--backpressure-mb",
