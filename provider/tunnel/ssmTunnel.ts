@@ -181,10 +181,13 @@ export function ssmTunnel(
       // Started once this turn's answer is out: loading the SDK and the start's first steps would
       // otherwise hold the engine's Configure answer back (in a destroy, the engine starts the
       // other providers' plugins only after it).
-      const ready = setImmediate()
+      // A tunnel closed before then starts none.
+      const ready = setImmediate(undefined, { signal: closing.signal })
         .then(() => current ?? startOnce())
         .then(() => undefined);
-      ready.catch((err: unknown) => ledger.log(`could not start a session: ${logLine(err)}`, "warning"));
+      ready.catch((err: unknown) => {
+        if (!closing.signal.aborted) ledger.log(`could not start a session: ${logLine(err)}`, "warning");
+      });
 
       return {
         ready,

@@ -46,6 +46,20 @@ test("an SSM tunnel forwards bytes, carries a recognisable reason, and is ended 
   await expect(roundTrip(localPort, "x")).rejects.toThrow(/ECONNREFUSED/);
 });
 
+test("an SSM tunnel closed before its first session started starts none, and warns of nothing", async () => {
+  const lines: string[] = [];
+  const tunnel = await openTunnel(local.spec("aws", await freePort()), local.settings, {
+    urn: URN,
+    journal: new TunnelJournal(journalDir),
+    waitForSession: false,
+    log: (message, severity) => lines.push(`${severity ?? "info"}: ${message}`),
+  });
+  await tunnel.close();
+  expect(tunnel.sessions).toEqual([]);
+  expect(lines.filter((l) => l.startsWith("warning"))).toEqual([]);
+  expect(fs.readdirSync(journalDir)).toEqual([]);
+});
+
 test("an Alibaba Cloud tunnel renews its session as the URL ages and ends both on close", async () => {
   let clock = Date.now();
   const localPort = await freePort();
