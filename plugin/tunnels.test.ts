@@ -23,12 +23,12 @@ test("a dry run configures the tunnel's port without starting anything", async (
     settingsFromEnv({}),
     "urn:pulumi:dev::p::pulumi:providers:sessions::db",
   );
-  await expect(host.endpoint()).resolves.toEqual({ host: "127.0.0.1", port: 40002 });
+  expect(host.endpoint()).toEqual({ host: "127.0.0.1", port: 40002 });
   await host.closeAll();
 });
 
 test("an endpoint without a tunnel provider says what it needs", async () => {
-  await expect(new TunnelHost().endpoint()).rejects.toThrow(
+  expect(() => new TunnelHost().endpoint()).toThrow(
     "sessions:index:TunnelEndpoint needs a sessions provider with awsTunnel or alicloudTunnel as its provider",
   );
 });
@@ -44,7 +44,7 @@ describe("against the local cloud", () => {
     await local.stop();
   });
 
-  test("a first session that cannot start fails the endpoint with the cloud's reason", async () => {
+  test("SSM: the endpoint answers once the port listens, before any session; each start that fails is a warning with the cloud's reason", async () => {
     const logs: string[] = [];
     const host = new TunnelHost((m) => logs.push(m));
     const urn = "urn:pulumi:dev::shop::pulumi:providers:sessions::nowhere";
@@ -52,7 +52,22 @@ describe("against the local cloud", () => {
     const inputs = { ...local.spec("aws", port).inputs, target: "i-0doesnotexist0001" };
     await host.configure({ awsTunnel: inputs }, local.settings, urn);
     try {
-      await expect(host.endpoint()).rejects.toThrow(/the tunnel's first session could not start: .*Target/);
+      // Answered in the turn Configure ended: the first session has not even started.
+      expect(host.endpoint()).toEqual({ host: "127.0.0.1", port });
+      const failed =
+        /^tunnel nowhere: could not start a session \(the connections waiting for it were closed; the next one tries again\): StartSession failed with TargetNotConnected .*i-0doesnotexist0001/;
+      await eventually(
+        async () => logs,
+        (l) => l.length === 1,
+      );
+      expect(logs[0]).toMatch(failed);
+      // A later connection starts again; its failure is a line too.
+      expect(await roundTrip(port, "nobody answers").catch(() => "")).toBe("");
+      await eventually(
+        async () => logs,
+        (l) => l.length === 2,
+      );
+      expect(logs[1]).toMatch(failed);
     } finally {
       await host.closeAll();
     }
@@ -148,7 +163,7 @@ describe("against the local cloud", () => {
       // Closed (reset, as its bytes were unread) without a byte back.
       expect(await roundTrip(port, "nobody answers").catch(() => "")).toBe("");
       expect(logs[0]).toEqual([
-        expect.stringMatching(/^tunnel gone: could not start a session: .*i-0notregistered01/),
+        expect.stringMatching(/^tunnel gone: could not start a session \(.*\): .*i-0notregistered01/),
         "warning",
       ]);
     } finally {

@@ -45,8 +45,8 @@ export class TunnelHost {
     this.watch();
     // One line each, naming the tunnel, without secrets whatever a failure said: the engine shows them as they are.
     const name = urn.split("::").pop();
-    // Configured once the port listens: the session starts beside the engine's next steps, a
-    // connection made before it is up waits for it, and the endpoint reports a start that failed.
+    // Configured once the port listens: the session starts beside the engine's next steps, and a
+    // connection made before it is up waits for it.
     const tunnel = await tunnelModule().openTunnel(spec, settings, {
       urn,
       waitForSession: false,
@@ -55,19 +55,18 @@ export class TunnelHost {
     this.open.add(tunnel);
   }
 
-  /** What a TunnelEndpoint reports: where to connect. */
-  async endpoint(): Promise<TunnelAddress> {
+  /**
+   * What a TunnelEndpoint reports: where to connect, known once the port listens. It does not wait
+   * for the first session: what uses the endpoint then starts beside that session's start, as in
+   * every later `up` (where the engine reads the endpoint from state), and as an Alibaba Cloud
+   * tunnel always does. A session that cannot start is a warning line with the cloud's reason, and
+   * the connections waiting for it are closed.
+   */
+  endpoint(): TunnelAddress {
     if (this.port === undefined)
       throw new Error(
         `${TUNNEL_ENDPOINT_TYPE} needs a sessions provider with ${TUNNEL_INPUTS.aws} or ${TUNNEL_INPUTS.alicloud} as its provider`,
       );
-    // Configure did not wait for the first session; what uses the endpoint does, and a session
-    // that cannot start fails it here, with the cloud's reason, instead of a refused connection later.
-    try {
-      await Promise.all([...this.open].map((t) => t.ready));
-    } catch (err) {
-      throw new Error(`the tunnel's first session could not start: ${logLine(err)}`);
-    }
     return { host: TUNNEL_HOST, port: this.port };
   }
 

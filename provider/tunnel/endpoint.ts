@@ -11,11 +11,8 @@ export interface TunnelAddress {
   port: number;
 }
 
-/**
- * The lifecycle, reporting what `endpoint` says: it waits for the tunnel's first session, and
- * throws when the provider holds no tunnel or that session could not start.
- */
-export function tunnelEndpointLifecycle(endpoint: () => Promise<TunnelAddress>): Lifecycle {
+/** The lifecycle, reporting what `endpoint` says; it throws when the provider holds no tunnel. */
+export function tunnelEndpointLifecycle(endpoint: () => TunnelAddress): Lifecycle {
   return {
     configure() {},
     async check() {
@@ -25,13 +22,13 @@ export function tunnelEndpointLifecycle(endpoint: () => Promise<TunnelAddress>):
       return { changes: false };
     },
     async create() {
-      return { id: "endpoint", outs: { ...(await endpoint()) } };
+      return { id: "endpoint", outs: { ...endpoint() } };
     },
     async read(id) {
-      return { id, props: { ...(await endpoint()) } };
+      return { id, props: { ...endpoint() } };
     },
     async update() {
-      return { outs: { ...(await endpoint()) } };
+      return { outs: { ...endpoint() } };
     },
     async delete() {},
   };

@@ -129,6 +129,21 @@ export function ssmTunnel(
         (starting ??= connect(ledger)
           .then(watch)
           .finally(() => (starting = undefined)));
+      /** A start for the connections waiting: one that fails is one warning line, however many waited. */
+      const startForConnections = () => {
+        const inFlight = starting;
+        const start = startOnce();
+        if (start !== inFlight)
+          start.catch((err: unknown) => {
+            if (!closing.signal.aborted)
+              ledger.log(
+                "could not start a session (the connections waiting for it were closed; the next one " +
+                  `tries again): ${logLine(err)}`,
+                "warning",
+              );
+          });
+        return start;
+      };
 
       const replace = async (failed: Open, why: string): Promise<Open | undefined> => {
         ledger.event(
@@ -174,7 +189,7 @@ export function ssmTunnel(
       // Listening first: a port in use fails before any session exists, and the session's start
       // runs beside what the engine does next (the connections made meanwhile wait for it).
       const door = await openFrontDoor(TUNNEL_HOST, t.localPort, async () => {
-        const open = current ?? (await (healing ?? startOnce()));
+        const open = current ?? (await (healing ?? startForConnections()));
         if (!open) throw new Error("no session");
         return open.forward.accept;
       });
@@ -183,11 +198,9 @@ export function ssmTunnel(
       // other providers' plugins only after it).
       // A tunnel closed before then starts none.
       const ready = setImmediate(undefined, { signal: closing.signal })
-        .then(() => current ?? startOnce())
+        .then(() => current ?? startForConnections())
         .then(() => undefined);
-      ready.catch((err: unknown) => {
-        if (!closing.signal.aborted) ledger.log(`could not start a session: ${logLine(err)}`, "warning");
-      });
+      ready.catch(() => undefined); // said by startForConnections, or closed first
 
       return {
         ready,
