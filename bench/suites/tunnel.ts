@@ -2,8 +2,9 @@
  * Goal 17: a tunnel for a deployment (`aws.Tunnel`). (a) Its setup time: `pulumi up` start to the
  * first query answered through it (one database), beside the same program talking to the server
  * directly. (b) `pulumi up` then `pulumi destroy` of 20 databases made with mysql2 through the
- * tunnel vs the same 20 made directly. Each round runs both arms back to back (their order
- * alternating); a figure is the median over rounds of the round's difference (a) or ratio (b).
+ * tunnel vs the same 20 made directly. Each round runs the arms back to back (which goes first
+ * rotating); a figure is the median over rounds of the round's difference (a) or ratio (b). A
+ * third arm, the floor, serves the same program's tunnel with a plugin that only relays TCP.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -15,6 +16,17 @@ import { scratchRoot, timed } from "../lib/stacks";
 import { median, summarize, type Summary } from "../lib/stats";
 import type { SuiteResult } from "../lib/types";
 import { pluginFolder } from "../../test/support/installedPackage";
+import { freePort } from "../../provider/tunnel/inputs";
+
+/** A folder whose `pulumi-resource-sessions` is the floor arm's plugin. */
+function floorPluginFolder(): string {
+  const dir = fs.mkdtempSync(path.join(scratchRoot, "floor-plugin-"));
+  fs.symlinkSync(
+    path.join(__dirname, "..", "lib", "floorTunnelPlugin.js"),
+    path.join(dir, "pulumi-resource-sessions"),
+  );
+  return dir;
+}
 
 const COUNT = 20;
 /** 17a: what the tunnel may add to `pulumi up` start -> first query. */
@@ -31,7 +43,12 @@ export interface TunnelOptions {
   runs: number;
 }
 
-type Mode = "tunnel" | "direct";
+/**
+ * tunnel: through an aws.Tunnel; direct: straight to the server; floor: the same program as the
+ * tunnel's, its plugin a relay that does nothing else (bench/lib/floorTunnelPlugin.js).
+ */
+type Mode = "tunnel" | "direct" | "floor";
+const MODES: readonly Mode[] = ["tunnel", "direct", "floor"];
 
 interface Run {
   /** `pulumi up` start -> first create's query answered, ms. */
@@ -41,16 +58,21 @@ interface Run {
 }
 
 /** One fresh stack: up, destroy, and the first mark its creates wrote. */
-async function measure(cloud: LocalCloud, dbPort: number, pluginDir: string, mode: Mode, count: number) {
+async function measure(cloud: LocalCloud, dbPort: number, plugins: Plugins, mode: Mode, count: number) {
   const scratch = fs.mkdtempSync(path.join(scratchRoot, `tunnel-${mode}-`));
   const marks = path.join(scratch, "marks");
+  const pluginDir = mode === "floor" ? plugins.floor : plugins.sessions;
   const stack = await TestStack.create({
     program: PROGRAM,
+    env:
+      mode === "floor"
+        ? { BENCH_FLOOR_TARGET: `127.0.0.1:${dbPort}`, BENCH_FLOOR_PORT: String(await freePort()) }
+        : {},
     config: {
       "sessions:localCloud": cloud.url,
       "aws:region": REGION,
       "aws:accessKey": KEY.accessKeyId,
-      "bench:mode": mode,
+      "bench:mode": mode === "direct" ? "direct" : "tunnel",
       "bench:target": TARGET,
       "bench:dbPort": String(dbPort),
       "bench:dbUser": MARIADB_ADMIN.user,
@@ -77,15 +99,21 @@ async function measure(cloud: LocalCloud, dbPort: number, pluginDir: string, mod
   }
 }
 
-/** `runs` rounds of both arms, their order alternating, each a fresh stack. */
+/** Where the engine finds each arm's `sessions` plugin. */
+interface Plugins {
+  sessions: string;
+  floor: string;
+}
+
+/** `runs` rounds of every arm, which goes first rotating from round to round, each a fresh stack. */
 async function arms(
   run: (mode: Mode) => Promise<Run>,
   runs: number,
   label: string,
 ): Promise<Record<Mode, Run[]>> {
-  const out: Record<Mode, Run[]> = { tunnel: [], direct: [] };
+  const out: Record<Mode, Run[]> = { tunnel: [], direct: [], floor: [] };
   for (let i = 0; i < runs; i++) {
-    for (const mode of (i % 2 === 0 ? ["tunnel", "direct"] : ["direct", "tunnel"]) as Mode[]) {
+    for (const mode of [...MODES.slice(i % MODES.length), ...MODES.slice(0, i % MODES.length)]) {
       const r = await run(mode);
       out[mode].push(r);
       process.stderr.write(
@@ -106,8 +134,11 @@ const stat = (runs: Run[], pick: (r: Run) => number): Summary => summarize(runs.
  * machine's load by more than the tunnel costs (±0.5 s between rounds here), and both arms of a
  * round drift together: comparing within rounds cancels what comparing the arms' medians keeps.
  */
-const rounds = (arms: Record<Mode, Run[]>, compare: (tunnel: Run, direct: Run) => number): number[] =>
-  arms.tunnel.map((r, i) => compare(r, arms.direct[i]));
+const rounds = (
+  arms: Record<Mode, Run[]>,
+  compare: (arm: Run, direct: Run) => number,
+  arm: Mode = "tunnel",
+): number[] => arms[arm].map((r, i) => compare(r, arms.direct[i]));
 
 export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> {
   const started = Date.now();
@@ -118,11 +149,11 @@ export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> 
     ssm: { targets: [{ target: TARGET, region: REGION }] },
   });
   // The plugin as npm links it (node_modules/.bin), in a folder the programs' Pulumi.yaml names.
-  const pluginDir = pluginFolder(scratchRoot, programRoot());
+  const plugins: Plugins = { sessions: pluginFolder(scratchRoot, programRoot()), floor: floorPluginFolder() };
   try {
-    const one = await arms((mode) => measure(cloud, db.port, pluginDir, mode, 1), options.runs, "setup");
+    const one = await arms((mode) => measure(cloud, db.port, plugins, mode, 1), options.runs, "setup");
     const many = await arms(
-      (mode) => measure(cloud, db.port, pluginDir, mode, COUNT),
+      (mode) => measure(cloud, db.port, plugins, mode, COUNT),
       options.runs,
       `x${COUNT}`,
     );
@@ -133,8 +164,12 @@ export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> 
     const directTotal = total(many.direct);
     const extras = rounds(one, (t, d) => t.firstByte - d.firstByte);
     const ratios = rounds(many, (t, d) => (t.up + t.destroy) / (d.up + d.destroy));
+    const floorExtras = rounds(one, (f, d) => f.firstByte - d.firstByte, "floor");
+    const floorRatios = rounds(many, (f, d) => (f.up + f.destroy) / (d.up + d.destroy), "floor");
     const extra = median(extras);
     const ratio = median(ratios);
+    const floorExtra = median(floorExtras);
+    const floorRatio = median(floorRatios);
     const n = options.runs;
     return {
       suite: "tunnel",
@@ -142,15 +177,18 @@ export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> 
         "`bench/programs/tunnel`: databases made and dropped with mysql2 by a dynamic resource, against a real " +
         "MariaDB, either through an `aws.Tunnel` (the provider plugin `pulumi-resource-sessions` named in " +
         "Pulumi.yaml, an SSM port-forwarding session to the local cloud, whose data plane dials the server) or " +
-        "straight to the server. Each run is a fresh stack on one local cloud and one MariaDB; the two arms " +
-        "alternate their order. Setup: one database; from the moment the bench starts `pulumi up` to the epoch " +
+        "straight to the server, or, as a floor, through a stand-in for the plugin that does only what the engine " +
+        "needs of a tunnel's plugin (bench/lib/floorTunnelPlugin.js: the same program and `aws.Tunnel`, a loopback " +
+        "port piped straight to the server, no configuration check, schema, session or journal): the floor over " +
+        "direct is what any plugin-served endpoint costs under the engine, the tunnel over the floor what the " +
+        "tunnel itself adds. Each run is a fresh stack on one local cloud and one MariaDB. Setup: one database; from the moment the bench starts `pulumi up` to the epoch " +
         "ms the create's first query answered (written by the provider), so it includes the CLI, the program, " +
         "the plugin's start and the session's, beside the same figure without the tunnel. Deployment: " +
         `${COUNT} databases created in parallel, CLI wall time of up + destroy (destroy also goes through a ` +
-        "new tunnel, without --run-program). Each round runs both arms back to back, their order " +
-        "alternating from round to round; figure = the median over rounds of the round's difference (setup) " +
-        "or ratio (deployment): a round's times drift with the machine's load by more than the tunnel costs, " +
-        "and both arms of a round drift together. The arms' own medians are shown beside it.",
+        "new tunnel, without --run-program). Each round runs the three arms back to back, which goes first " +
+        "rotating from round to round; figure = the median over rounds of the round's difference (setup) " +
+        "or ratio (deployment) against the direct arm: a round's times drift with the machine's load by more " +
+        "than the tunnel costs, and the arms of a round drift together. The arms' own medians are shown beside it.",
       figures: [
         {
           id: "17a",
@@ -159,9 +197,17 @@ export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> 
           measured:
             `${signed(extra)} ms for the tunnel (median of ${n} rounds' differences, ` +
             `${signed(Math.min(...extras))} to ${signed(Math.max(...extras))}); ` +
-            `medians ${seconds(setup.median)} vs direct ${seconds(setupDirect.median)}`,
+            `medians ${seconds(setup.median)} vs direct ${seconds(setupDirect.median)}; floor (a plugin that ` +
+            `only relays TCP, no session) ${signed(floorExtra)} ms (${signed(Math.min(...floorExtras))} to ` +
+            `${signed(Math.max(...floorExtras))}): the tunnel's own cost ${signed(extra - floorExtra)} ms`,
           pass: extra <= SETUP_GOAL_MS,
-          details: { differences: summarize(extras), tunnel: setup, direct: setupDirect },
+          details: {
+            differences: summarize(extras),
+            tunnel: setup,
+            direct: setupDirect,
+            floorDifferences: summarize(floorExtras),
+            floor: stat(one.floor, (r) => r.firstByte),
+          },
         },
         {
           id: "17b",
@@ -169,7 +215,9 @@ export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> 
           goal: `<= ${RATIO_GOAL.toFixed(2)}x`,
           measured:
             `${ratio.toFixed(2)}x (median of ${n} rounds' ratios, ${Math.min(...ratios).toFixed(2)} to ` +
-            `${Math.max(...ratios).toFixed(2)}); medians ${seconds(tunnelTotal.median)} vs ${seconds(directTotal.median)}`,
+            `${Math.max(...ratios).toFixed(2)}); medians ${seconds(tunnelTotal.median)} vs ${seconds(directTotal.median)}; ` +
+            `floor (a plugin that only relays TCP) ${floorRatio.toFixed(2)}x (${Math.min(...floorRatios).toFixed(2)} ` +
+            `to ${Math.max(...floorRatios).toFixed(2)})`,
           pass: ratio <= RATIO_GOAL,
           details: {
             ratio,
@@ -184,13 +232,19 @@ export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> 
               up: stat(many.direct, (r) => r.up),
               destroy: stat(many.direct, (r) => r.destroy),
             },
+            floorRatios: summarize(floorRatios, 3),
+            floor: {
+              total: total(many.floor),
+              up: stat(many.floor, (r) => r.up),
+              destroy: stat(many.floor, (r) => r.destroy),
+            },
           },
         },
       ],
       durationMs: Date.now() - started,
     };
   } finally {
-    fs.rmSync(pluginDir, { recursive: true, force: true });
+    for (const dir of Object.values(plugins)) fs.rmSync(dir, { recursive: true, force: true });
     await cloud.stop();
     await db.stop();
   }
