@@ -181,7 +181,8 @@ export async function tunnelSuite(options: TunnelOptions): Promise<SuiteResult> 
         "needs of a tunnel's plugin (bench/lib/floorTunnelPlugin.js: the same program and `aws.Tunnel`, a loopback " +
         "port piped straight to the server, no configuration check, schema, session or journal): the floor over " +
         "direct is what any plugin-served endpoint costs under the engine, the tunnel over the floor what the " +
-        "tunnel itself adds. Each run is a fresh stack on one local cloud and one MariaDB. Setup: one database; from the moment the bench starts `pulumi up` to the epoch " +
+        "tunnel itself adds. Each run is a fresh stack on one local cloud and one MariaDB. Setup: one " +
+        "database; from the moment the bench starts `pulumi up` to the epoch " +
         "ms the create's first query answered (written by the provider), so it includes the CLI, the program, " +
         "the plugin's start and the session's, beside the same figure without the tunnel. Deployment: " +
         `${COUNT} databases created in parallel, CLI wall time of up + destroy (destroy also goes through a ` +

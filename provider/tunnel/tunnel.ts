@@ -28,8 +28,6 @@ import type * as SsmTunnel from "./ssmTunnel";
 export interface Tunnel {
   /** The local port. */
   port: number;
-  /** The first session started (see `OpenTunnelOptions.waitForSession`). */
-  ready: Promise<void>;
   /** Sessions started so far (one, plus one per renewal or replacement). */
   readonly sessions: readonly StartedSession[];
   /** Stops forwarding and ends every session; resolves when all are ended. */
@@ -180,7 +178,6 @@ export async function openTunnel(
   let closing: Promise<void> | undefined;
   return {
     port: spec.inputs.localPort,
-    ready: forwarder.ready,
     sessions: started,
     close: () =>
       (closing ??= (async () => {
